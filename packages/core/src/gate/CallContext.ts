@@ -1,0 +1,35 @@
+import type { ToolError } from '../errors/ToolError.ts';
+import type { Redactor } from '../redact/Redactor.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Principal } from '../tool/defineTool.ts';
+import type { CompiledTool } from './CompiledTool.ts';
+import type { Step } from './compose.ts';
+
+/** The state of one tools/call as it passes the gate. Steps fill in what they learn. */
+export interface CallContext {
+  readonly server: string;
+  readonly tool: CompiledTool;
+  readonly callId: string;
+  readonly principal: Principal;
+  readonly rawArgs: Record<string, unknown>;
+  /** `_meta` of the request, as sent by the client. */
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly attempt: number;
+  /** Aborted when the client cancels the request. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly timeoutMs: number;
+  /** Scrubs configured secrets; the input step adds this call's sensitive argument values. */
+  redactor: Redactor;
+  scope: 'granted' | 'denied' | 'unchecked';
+  /** Parsed input, set by the input step. */
+  input: Record<string, unknown> | undefined;
+  /** True when the idempotency step answered from a stored result. */
+  replayed: boolean;
+}
+
+export type Outcome =
+  | { readonly ok: true; readonly output: Record<string, unknown> }
+  | { readonly ok: false; readonly error: ToolError };
+
+export type GateStep = Step<CallContext, Outcome>;

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  type Tool,
+} from '@modelcontextprotocol/server';
+import type { Redactor } from '../redact/Redactor.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
+import type { CallContext, GateStep, Outcome } from './CallContext.ts';
+import { type CompiledTool, compileTool } from './CompiledTool.ts';
+import { compose } from './compose.ts';
+import { executeStep } from './steps/execute.ts';
+import { idempotencyStep } from './steps/idempotency.ts';
+import { inputStep } from './steps/input.ts';
+import { outputStep } from './steps/output.ts';
+import { recordStep } from './steps/record.ts';
+import { scopeStep } from './steps/scope.ts';
+import { META_ATTEMPT, toCallToolResult } from './toCallToolResult.ts';
+
+export interface GateOptions {
+  server: string;
+  tools: readonly ToolDefinition[];
+  logger: Logger;
+  redactor: Redactor;
+  defaultTimeoutMs: number;
+  idempotency?: GateStep;
+}
+
+export interface CallRequest {
+  name: string;
+  arguments?: Record<string, unknown> | undefined;
+  meta?: Record<string, unknown> | undefined;
+  principal: Principal;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The gate every tool call passes, in order: record (outermost) → scope → input → idempotency
+ * → output check → execute. The output check wraps execute, so it runs on the way back.
+ */
+export class Gate {
+  readonly #options: GateOptions;
+  readonly #tools: ReadonlyMap<string, CompiledTool>;
+  readonly #run: (ctx: CallContext) => Promise<Outcome>;
+  readonly #listings = new Map<string, Tool[]>();
+
+  constructor(options: GateOptions) {
+    this.#options = options;
+    this.#tools = new Map(options.tools.map((tool) => [tool.name, compileTool(tool)]));
+    this.#run = compose<CallContext, Outcome>([
+      recordStep,
+      scopeStep,
+      inputStep,
+      idempotencyStep(options.idempotency),
+      outputStep,
+      executeStep,
+    ]);
+  }
+
+  /** The tools this principal may call; the others are not even listed. */
+  list(principal: Principal): Tool[] {
+    const key = [...principal.scopes].sort().join(' ');
+    let listing = this.#listings.get(key);
+    if (listing === undefined) {
+      listing = [...this.#tools.values()]
+        .filter((tool) => tool.definition.scopes.every((scope) => principal.scopes.has(scope)))
+        .map((tool) => tool.listing);
+      this.#listings.set(key, listing);
+    }
+    return listing;
+  }
+
+  /** Runs one call through the gate. An unknown tool is a protocol error, not a tool result. */
+  async call(request: CallRequest): Promise<CallToolResult> {
+    const tool = this.#tools.get(request.name);
+    if (tool === undefined) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.name}`);
+    }
+    const meta = request.meta ?? {};
+    const callId = randomUUID();
+    const ctx: CallContext = {
+      server: this.#options.server,
+      tool,
+      callId,
+      principal: request.principal,
+      rawArgs: request.arguments ?? {},
+      meta,
+      attempt: attemptOf(meta[META_ATTEMPT]),
+      signal: request.signal ?? new AbortController().signal,
+      logger: this.#options.logger,
+      timeoutMs: this.#options.defaultTimeoutMs,
+      redactor: this.#options.redactor,
+      scope: 'unchecked',
+      input: undefined,
+      replayed: false,
+    };
+    const outcome = await this.#run(ctx);
+    return ctx.redactor.value(toCallToolResult(outcome, callId, ctx.replayed));
+  }
+}
+
+function attemptOf(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 1;
+}

@@ -1,0 +1,45 @@
+import { performance } from 'node:perf_hooks';
+import { toToolError } from '../../errors/ToolError.ts';
+import { maskFields } from '../../redact/maskFields.ts';
+import type { GateStep, Outcome } from '../CallContext.ts';
+
+/**
+ * The outermost step: the one boundary where anything thrown becomes a ToolError, and the one
+ * place each call is recorded, as a single JSON event with secrets redacted.
+ */
+export const recordStep: GateStep = async (ctx, next) => {
+  const started = performance.now();
+  let outcome: Outcome;
+  try {
+    outcome = await next();
+  } catch (thrown) {
+    outcome = { ok: false, error: toToolError(thrown, ctx.callId) };
+  }
+  const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const error = outcome.ok ? undefined : outcome.error;
+  const event: Record<string, unknown> = {
+    event: 'tool_call',
+    server: ctx.server,
+    tool: ctx.tool.definition.name,
+    call_id: ctx.callId,
+    principal: ctx.principal.id,
+    args: maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value,
+    latency_ms: latencyMs,
+    outcome: error?.code ?? 'ok',
+    retryable: error?.retryable ?? false,
+    replayed: ctx.replayed,
+    attempt: ctx.attempt,
+    scope: ctx.scope,
+  };
+  if (error !== undefined) {
+    event.error = { message: error.message, details: error.details };
+    if (error.cause !== undefined)
+      event.cause = error.cause instanceof Error ? error.cause.stack : error.cause;
+  }
+  const line = ctx.redactor.value(event);
+  const loud =
+    error !== undefined && (error.code === 'internal' || error.code === 'upstream_contract_violation');
+  if (loud) ctx.logger.error(line, 'tools/call failed');
+  else ctx.logger.info(line, 'tools/call');
+  return outcome;
+};

@@ -1,0 +1,44 @@
+export { ERROR_CODE_LIST, ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.ts';
+export {
+  ConflictError,
+  ForbiddenError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  InternalError,
+  InvalidInputError,
+  isRetryable,
+  isToolError,
+  LockedError,
+  NotFoundError,
+  QuotaExhaustedError,
+  RateLimitedError,
+  TimeoutError,
+  ToolError,
+  type ToolErrorOptions,
+  toToolError,
+  UpstreamContractViolationError,
+  UpstreamUnavailableError,
+} from './errors/ToolError.ts';
+export type { CallContext, GateStep, Outcome } from './gate/CallContext.ts';
+export { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from './gate/CompiledTool.ts';
+export { compose, type Step } from './gate/compose.ts';
+export { type CallRequest, Gate, type GateOptions } from './gate/Gate.ts';
+export { idempotencyStep } from './gate/steps/idempotency.ts';
+export { META_ATTEMPT, META_CALL_ID, META_REPLAYED } from './gate/toCallToolResult.ts';
+export { MIN_SECRET_LENGTH, REDACTED, Redactor } from './redact/Redactor.ts';
+export { createServer, type ServerOptions, type TollgateServer } from './server/createServer.ts';
+export { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './server/http.ts';
+export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.ts';
+export {
+  defineTool,
+  IDEMPOTENCY_KEY_FIELD,
+  type ObjectSchema,
+  type Principal,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolInput,
+  type ToolKind,
+  type ToolSpec,
+} from './tool/defineTool.ts';
+export { sensitive } from './tool/schemaWalk.ts';
+export { ToolDefinitionError, validateTools } from './tool/validateTools.ts';

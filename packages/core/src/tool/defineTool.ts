@@ -1,0 +1,121 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import * as z from 'zod';
+import type { Logger } from '../telemetry/logger.ts';
+
+/**
+ * What a tool does to the world, which decides its MCP annotations and its idempotency rules:
+ * - `read` changes nothing;
+ * - `upsert` writes a record keyed by a stable natural id, so repeating it leaves one record;
+ * - `create` adds something new and therefore requires a caller-supplied `idempotency_key`.
+ */
+export type ToolKind = 'read' | 'upsert' | 'create';
+
+/** Who is calling, and what they may do. */
+export interface Principal {
+  readonly id: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+/** What a handler receives besides its parsed input. */
+export interface ToolContext {
+  readonly callId: string;
+  readonly principal: Principal;
+  /** Aborted at the deadline or when the client cancels; pass it to every upstream call. */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds by which the handler must have answered. */
+  readonly deadline: number;
+  /** The caller's attempt number for this logical call (1 for the first try). */
+  readonly attempt: number;
+  readonly logger: Logger;
+}
+
+export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
+
+type KeyField = { idempotency_key: string };
+
+/** The parsed input a handler receives: the input schema's output, plus the key for creates. */
+export type ToolInput<I extends ObjectSchema, K extends ToolKind> = z.output<I> &
+  (K extends 'create' ? KeyField : unknown);
+
+export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind> {
+  /** Unique within a server; `[A-Za-z0-9_.-]{1,128}`. */
+  name: string;
+  /** Human-readable name shown by clients. */
+  title: string;
+  /** What the tool does and when a model should use it. */
+  description: string;
+  /** Every scope the caller must hold. At least one: default deny. */
+  scopes: readonly string[];
+  input: I;
+  output: O;
+  kind: K;
+  /** True when the tool reaches systems outside the server's own store (a vendor API). Default false. */
+  openWorld?: boolean;
+  /** The handler's deadline. Default: the server's `defaultTimeoutMs`. */
+  timeoutMs?: number;
+  handler(input: ToolInput<I, K>, ctx: ToolContext): Promise<z.input<O>> | z.input<O>;
+}
+
+export interface ToolDefinition<
+  I extends ObjectSchema = ObjectSchema,
+  O extends ObjectSchema = ObjectSchema,
+  K extends ToolKind = ToolKind,
+> extends ToolSpec<I, O, K> {
+  /** The schema arguments are parsed with: `input`, plus `idempotency_key` for creates. */
+  readonly inputSchema: ObjectSchema;
+  readonly annotations: Required<Omit<ToolAnnotations, 'title'>> & { title: string };
+}
+
+export const IDEMPOTENCY_KEY_FIELD = 'idempotency_key';
+
+const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .describe(
+    'A key you choose for this one logical create, 1-255 characters. Retrying with the same key and ' +
+      'arguments returns the first result instead of creating a duplicate; a new request needs a new key.',
+  );
+
+/**
+ * Annotations follow from the kind alone so no tool can claim to be safer than it is.
+ * An upsert may overwrite fields of an existing record, so it is destructive; a create only adds,
+ * and with a server-enforced idempotency key, repeating it has no further effect.
+ */
+function annotationsFor(kind: ToolKind, openWorld: boolean) {
+  switch (kind) {
+    case 'read':
+      return { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: openWorld };
+    case 'upsert':
+      return { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: openWorld };
+    case 'create':
+      return { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: openWorld };
+  }
+}
+
+/**
+ * Defines a tool for the gate. Input and output are zod object schemas; the handler's types come
+ * from them. Structural checks (scopes, descriptions) run when the server starts.
+ *
+ * @example
+ * const getAccount = defineTool({
+ *   name: 'get_account', title: 'Get account', description: 'Look up an account by domain.',
+ *   scopes: ['accounts:read'], kind: 'read',
+ *   input: z.object({ domain: z.string().describe('Company domain, e.g. acme.com') }),
+ *   output: z.object({ name: z.string().nullable().describe('Company name') }),
+ *   handler: async ({ domain }) => ({ name: await lookup(domain) }),
+ * });
+ */
+export function defineTool<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind>(
+  spec: ToolSpec<I, O, K>,
+): ToolDefinition<I, O, K> {
+  const inputSchema =
+    spec.kind === 'create'
+      ? spec.input.extend({ [IDEMPOTENCY_KEY_FIELD]: idempotencyKeySchema })
+      : spec.input;
+  return {
+    ...spec,
+    inputSchema,
+    annotations: { title: spec.title, ...annotationsFor(spec.kind, spec.openWorld ?? false) },
+  };
+}
