@@ -1,8 +1,5 @@
 import * as z from 'zod';
 
-/** Marks schemas whose values are secrets: masked in call records and scrubbed from results. */
-export const sensitiveRegistry = z.registry<{ sensitive: true }>();
-
 /**
  * Marks a field as sensitive. Its value is masked in the call record, and its exact value is
  * scrubbed from errors and results of that call.
@@ -10,8 +7,8 @@ export const sensitiveRegistry = z.registry<{ sensitive: true }>();
  * @example input: z.object({ api_key: sensitive(z.string().describe('Vendor API key')) })
  */
 export function sensitive<T extends z.ZodType>(schema: T): T {
-  sensitiveRegistry.add(schema, { sensitive: true });
-  return schema;
+  // Global metadata, because zod carries it through .describe() and .meta() clones.
+  return schema.meta({ sensitive: true });
 }
 
 type Def = { type: string; [key: string]: unknown };
@@ -90,7 +87,7 @@ export function hasDescription(chain: readonly z.ZodType[]): boolean {
 }
 
 export function isSensitive(chain: readonly z.ZodType[]): boolean {
-  return chain.some((schema) => sensitiveRegistry.has(schema));
+  return chain.some((schema) => z.globalRegistry.get(schema)?.sensitive === true);
 }
 
 /** Dotted paths of every field that lacks a description. */
