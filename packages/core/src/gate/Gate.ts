@@ -97,7 +97,7 @@ export class Gate {
       replayed: false,
     };
     const outcome = await this.#run(ctx);
-    return ctx.redactor.value(toCallToolResult(outcome, callId, ctx.replayed));
+    return toCallToolResult(outcome, callId, ctx.replayed, ctx.redactor);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ToolError } from '../errors/ToolError.ts';
+import type { Redactor } from '../redact/Redactor.ts';
 import type { Outcome } from './CallContext.ts';
 import type { ToolErrorEnvelope } from './CompiledTool.ts';
 
@@ -20,22 +21,28 @@ export function errorEnvelope(error: ToolError): ToolErrorEnvelope {
   };
 }
 
-/** The wire form of an outcome: structured data plus a text rendering for clients that read only text. */
-export function toCallToolResult(outcome: Outcome, callId: string, replayed: boolean): CallToolResult {
+/**
+ * The wire form of an outcome: structured data plus a text rendering for clients that read only
+ * text. Redaction happens on the data, before it is rendered, so no secret survives as escaped JSON.
+ */
+export function toCallToolResult(
+  outcome: Outcome,
+  callId: string,
+  replayed: boolean,
+  redactor: Redactor,
+): CallToolResult {
   const _meta = { [META_CALL_ID]: callId, [META_REPLAYED]: replayed };
   if (outcome.ok) {
-    return {
-      content: [{ type: 'text', text: JSON.stringify(outcome.output) }],
-      structuredContent: outcome.output,
-      _meta,
-    };
+    const output = redactor.value(outcome.output);
+    return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output, _meta };
   }
-  const { error } = outcome;
-  const wait = error.retryAfterMs === undefined ? '' : ` Retry after ${error.retryAfterMs} ms.`;
+  const envelope = redactor.value(errorEnvelope(outcome.error));
+  const { code, message, hint, retry_after_ms } = envelope.error;
+  const wait = retry_after_ms === undefined ? '' : ` Retry after ${retry_after_ms} ms.`;
   return {
     isError: true,
-    content: [{ type: 'text', text: `${error.code}: ${error.message}${wait}\nHint: ${error.hint}` }],
-    structuredContent: errorEnvelope(error),
+    content: [{ type: 'text', text: `${code}: ${message}${wait}\nHint: ${hint}` }],
+    structuredContent: envelope,
     _meta,
   };
 }

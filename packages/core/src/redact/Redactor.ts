@@ -17,6 +17,9 @@ export class Redactor {
     for (const secret of secrets) {
       assertRedactable(secret);
       unique.add(secret);
+      // A secret inside JSON text (an upstream body kept as a string) appears in escaped form.
+      const escaped = JSON.stringify(secret).slice(1, -1);
+      if (escaped !== secret) unique.add(escaped);
     }
     // Longest first, so a secret that contains another is removed whole.
     this.#secrets = [...unique].sort((a, b) => b.length - a.length);
