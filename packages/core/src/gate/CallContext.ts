@@ -17,7 +17,10 @@ export interface CallContext {
   readonly attempt: number;
   /** Aborted when the client cancels the request. */
   readonly signal: AbortSignal;
+  /** Handed to the handler; scrubs configured secrets from whatever it logs. */
   readonly logger: Logger;
+  /** Writes the call record, which the record step has already redacted. */
+  readonly recordLogger: Logger;
   readonly timeoutMs: number;
   /** Scrubs configured secrets; the input step adds this call's sensitive argument values. */
   redactor: Redactor;

@@ -33,16 +33,18 @@ async function connect(grantedScopes?: string[], era: 'modern' | 'legacy' = 'mod
 }
 
 describe.each(['modern', 'legacy'] as const)('the gate over the %s protocol era', (era) => {
-  it('answers a good call with structured output and a call id', async () => {
+  it('answers a good call with structured output and its JSON text, nothing more', async () => {
     const { client, logs } = await connect(undefined, era);
     const result = await client.callTool({ name: 'probe', arguments: { mode: 'ok' } });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ mode: 'ok', text: null, attempt: 1 });
-    const callId = result._meta?.['tollgate/call_id'];
-    expect(callId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(result._meta?.['tollgate/replayed']).toBe(false);
+    expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(result.structuredContent) }]);
+    expect(result._meta?.['tollgate/replayed']).toBeUndefined();
     expect(logs.calls()).toHaveLength(1);
-    expect(logs.calls()[0]).toMatchObject({ call_id: callId, outcome: 'ok', scope: 'granted' });
+    expect(logs.calls()[0]).toMatchObject({
+      call_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      outcome: 'ok',
+    });
   });
 
   it('returns a classified error as data, never a protocol error', async () => {
@@ -59,7 +61,11 @@ describe.each(['modern', 'legacy'] as const)('the gate over the %s protocol era'
       retry_after_ms: 4000,
       message: 'Vendor rate limit reached.',
       hint: expect.stringContaining('retry_after_ms'),
-      details: { body: 'slow' },
+      details: { body: 'slow', call_id: result._meta?.['tollgate/call_id'] },
+    });
+    expect(result._meta).toMatchObject({
+      'tollgate/call_id': expect.any(String),
+      'tollgate/replayed': false,
     });
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
     expect(text).toContain('rate_limited: Vendor rate limit reached. Retry after 4000 ms.');
@@ -85,6 +91,7 @@ describe('least privilege', () => {
     expect(error.details).toEqual({
       missing_scopes: ['things:create'],
       required_scopes: ['things:create', 'probe:read'],
+      call_id: logs.calls()[0]?.call_id,
     });
     expect(logs.calls()[0]).toMatchObject({ tool: 'make', outcome: 'forbidden', scope: 'denied' });
   });
@@ -145,7 +152,7 @@ describe('input and output', () => {
     const { error } = toolErrorEnvelopeSchema.parse(result.structuredContent);
     expect(error.code).toBe('timeout');
     expect(error.retryable).toBe(true);
-    expect(error.details).toEqual({ timeout_ms: 300 });
+    expect(error.details).toEqual({ timeout_ms: 300, call_id: expect.any(String) });
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });

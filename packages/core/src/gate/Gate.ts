@@ -22,7 +22,10 @@ import { META_ATTEMPT, toCallToolResult } from './toCallToolResult.ts';
 export interface GateOptions {
   server: string;
   tools: readonly ToolDefinition[];
+  /** For handlers: redacts configured secrets itself. */
   logger: Logger;
+  /** For call records, which the record step redacts with the call's own redactor. */
+  recordLogger: Logger;
   redactor: Redactor;
   defaultTimeoutMs: number;
   idempotency?: GateStep;
@@ -33,7 +36,11 @@ export interface CallRequest {
   arguments?: Record<string, unknown> | undefined;
   meta?: Record<string, unknown> | undefined;
   principal: Principal;
-  signal?: AbortSignal | undefined;
+  /**
+   * The client's cancellation signal, or a function returning it: the SDK creates the signal on
+   * first read, and most calls never need it.
+   */
+  signal?: AbortSignal | (() => AbortSignal) | undefined;
 }
 
 /**
@@ -88,8 +95,12 @@ export class Gate {
       rawArgs: request.arguments ?? {},
       meta,
       attempt: attemptOf(meta[META_ATTEMPT]),
-      signal: request.signal ?? new AbortController().signal,
+      get signal() {
+        const { signal } = request;
+        return signal === undefined ? NEVER_ABORTED : typeof signal === 'function' ? signal() : signal;
+      },
       logger: this.#options.logger,
+      recordLogger: this.#options.recordLogger,
       timeoutMs: this.#options.defaultTimeoutMs,
       redactor: this.#options.redactor,
       scope: 'unchecked',
@@ -100,6 +111,8 @@ export class Gate {
     return toCallToolResult(outcome, callId, ctx.replayed, ctx.redactor);
   }
 }
+
+const NEVER_ABORTED = new AbortController().signal;
 
 function attemptOf(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 1;

@@ -8,12 +8,16 @@ export type Step<C, R> = (ctx: C, next: () => Promise<R>) => Promise<R>;
 export function compose<C, R>(steps: readonly Step<C, R>[]): (ctx: C) => Promise<R> {
   return (ctx) => {
     let last = -1;
-    const dispatch = async (i: number): Promise<R> => {
-      if (i <= last) throw new Error('next() called more than once by one gate step');
+    const dispatch = (i: number): Promise<R> => {
+      if (i <= last) return Promise.reject(new Error('next() called more than once by one gate step'));
       last = i;
       const step = steps[i];
-      if (step === undefined) throw new Error('the last gate step called next()');
-      return step(ctx, () => dispatch(i + 1));
+      if (step === undefined) return Promise.reject(new Error('the last gate step called next()'));
+      try {
+        return step(ctx, () => dispatch(i + 1));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     };
     return dispatch(0);
   };

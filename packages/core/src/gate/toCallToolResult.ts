@@ -8,7 +8,8 @@ export const META_CALL_ID = 'tollgate/call_id';
 export const META_REPLAYED = 'tollgate/replayed';
 export const META_ATTEMPT = 'tollgate/attempt';
 
-export function errorEnvelope(error: ToolError): ToolErrorEnvelope {
+/** The error as it travels: the call id is added to its details so an operator can find the record. */
+export function errorEnvelope(error: ToolError, callId: string): ToolErrorEnvelope {
   return {
     error: {
       code: error.code,
@@ -16,7 +17,7 @@ export function errorEnvelope(error: ToolError): ToolErrorEnvelope {
       ...(error.retryAfterMs === undefined ? {} : { retry_after_ms: error.retryAfterMs }),
       message: error.message,
       hint: error.hint,
-      details: error.details,
+      details: { ...error.details, call_id: callId },
     },
   };
 }
@@ -31,12 +32,18 @@ export function toCallToolResult(
   replayed: boolean,
   redactor: Redactor,
 ): CallToolResult {
-  const _meta = { [META_CALL_ID]: callId, [META_REPLAYED]: replayed };
   if (outcome.ok) {
     const output = redactor.value(outcome.output);
-    return { content: [{ type: 'text', text: JSON.stringify(output) }], structuredContent: output, _meta };
+    const result: CallToolResult = {
+      content: [{ type: 'text', text: JSON.stringify(output) }],
+      structuredContent: output,
+    };
+    // Ordinary results stay as lean as a bare server's: every byte is parsed by the client and read by the model.
+    if (replayed) result._meta = { [META_REPLAYED]: true, [META_CALL_ID]: callId };
+    return result;
   }
-  const envelope = redactor.value(errorEnvelope(outcome.error));
+  const _meta = { [META_CALL_ID]: callId, [META_REPLAYED]: replayed };
+  const envelope = redactor.value(errorEnvelope(outcome.error, callId));
   const { code, message, hint, retry_after_ms } = envelope.error;
   const wait = retry_after_ms === undefined ? '' : ` Retry after ${retry_after_ms} ms.`;
   return {

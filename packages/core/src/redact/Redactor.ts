@@ -53,7 +53,10 @@ export class Redactor {
     return this.#secrets.some((secret) => current.includes(secret)) ? REDACTED : current;
   }
 
-  /** A deep copy of a JSON-like value with every string (keys included) redacted. */
+  /**
+   * The value with every string (keys included) redacted. Copy on write: parts that hold no secret
+   * are shared with the input, which is never changed.
+   */
   value<T>(value: T): T {
     if (this.#secrets.length === 0) return value;
     return this.#walk(value, 0) as T;
@@ -63,11 +66,31 @@ export class Redactor {
     if (typeof value === 'string') return this.string(value);
     if (value === null || typeof value !== 'object') return value;
     if (depth > 64) return REDACTED;
-    if (Array.isArray(value)) return value.map((item) => this.#walk(item, depth + 1));
     if (value instanceof Error) return this.string(String(value.stack ?? value.message));
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[this.string(key)] = this.#walk(item, depth + 1);
-    return copy;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = this.#walk(value[i], depth + 1);
+        if (item !== value[i]) {
+          copy ??= value.slice();
+          copy[i] = item;
+        }
+      }
+      return copy ?? value;
+    }
+    let copy: Record<string, unknown> | undefined;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const original = (value as Record<string, unknown>)[key];
+      const item = this.#walk(original, depth + 1);
+      const safeKey = this.string(key);
+      if (item !== original || safeKey !== key) {
+        copy ??= { ...(value as Record<string, unknown>) };
+        if (safeKey !== key) delete copy[key];
+        copy[safeKey] = item;
+      }
+    }
+    return copy ?? value;
   }
 }
 

@@ -9,7 +9,7 @@ import { type StdioServerHandle, serveStdio } from '@modelcontextprotocol/server
 import type { GateStep } from '../gate/CallContext.ts';
 import { Gate } from '../gate/Gate.ts';
 import { Redactor } from '../redact/Redactor.ts';
-import { createLogger, type Logger, type LoggerOptions } from '../telemetry/logger.ts';
+import { createLogger, type Logger, type LoggerOptions, openDestination } from '../telemetry/logger.ts';
 import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
 import { validateTools } from '../tool/validateTools.ts';
 import { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './http.ts';
@@ -29,8 +29,7 @@ export interface ServerOptions {
   defaultTimeoutMs?: number;
   /** Server-enforced idempotency; see `idempotencyStep`. Default: pass through. */
   idempotency?: GateStep;
-  /** A ready logger; otherwise one is created from `log`. */
-  logger?: Logger;
+  /** Where call records and handler logs go (default: stderr as JSON lines) and at what level. */
   log?: Omit<LoggerOptions, 'redactor'>;
   /** Shown to clients at connect time. */
   instructions?: string;
@@ -62,13 +61,20 @@ export function createServer(options: ServerOptions): TollgateServer {
   validateTools(options.name, options.tools);
   const secrets = [...(options.secrets ?? [])].filter((s): s is string => typeof s === 'string' && s !== '');
   const redactor = new Redactor(secrets);
-  const logger = options.logger ?? createLogger({ ...options.log, redactor });
+  const destination = openDestination(options.log?.destination);
+  const logger = createLogger({ ...options.log, destination, redactor });
+  // Constant fields are bound once: pino serializes child bindings at creation, not per line.
+  const recordLogger = createLogger({ ...options.log, destination }).child({
+    event: 'tool_call',
+    server: options.name,
+  });
   const granted = new Set(options.grantedScopes);
   const stdioPrincipal: Principal = { id: options.principal ?? 'local', scopes: granted };
   const gate = new Gate({
     server: options.name,
     tools: options.tools,
     logger,
+    recordLogger,
     redactor,
     defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
     ...(options.idempotency === undefined ? {} : { idempotency: options.idempotency }),
@@ -89,7 +95,7 @@ export function createServer(options: ServerOptions): TollgateServer {
         arguments: request.params.arguments,
         meta: request.params._meta,
         principal,
-        signal: ctx.mcpReq.signal,
+        signal: () => ctx.mcpReq.signal,
       }),
     );
     return server;

@@ -14,13 +14,21 @@ export interface LoggerOptions {
   redactor?: Redactor;
 }
 
+/**
+ * Opens a log destination. A file descriptor (stderr by default) is written synchronously, so the
+ * record of a call is out before the process can die; a file path is written through a 4 KiB buffer,
+ * flushed on exit, because per-line writes to a file cost more than the call being recorded.
+ */
+export function openDestination(destination: LoggerOptions['destination'] = 2): DestinationStream {
+  if (typeof destination === 'number') return pino.destination({ dest: destination, sync: true });
+  if (typeof destination === 'string') {
+    return pino.destination({ dest: destination, sync: true, mkdir: true });
+  }
+  return destination;
+}
+
 /** A pino logger writing one JSON object per line with ISO timestamps. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? 2;
-  const stream =
-    typeof destination === 'number' || typeof destination === 'string'
-      ? pino.destination({ dest: destination, sync: typeof destination === 'number', mkdir: true })
-      : destination;
   const redactor = options.redactor;
   return pino(
     {
@@ -38,6 +46,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
             },
           }),
     },
-    stream,
+    openDestination(options.destination),
   );
 }

@@ -17,9 +17,8 @@ export const recordStep: GateStep = async (ctx, next) => {
   }
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
   const error = outcome.ok ? undefined : outcome.error;
+  // `event` and `server` are bound on the record logger.
   const event: Record<string, unknown> = {
-    event: 'tool_call',
-    server: ctx.server,
     tool: ctx.tool.definition.name,
     call_id: ctx.callId,
     principal: ctx.principal.id,
@@ -39,7 +38,7 @@ export const recordStep: GateStep = async (ctx, next) => {
   const line = ctx.redactor.value(event);
   const loud =
     error !== undefined && (error.code === 'internal' || error.code === 'upstream_contract_violation');
-  if (loud) ctx.logger.error(line, 'tools/call failed');
-  else ctx.logger.info(line, 'tools/call');
+  if (loud) ctx.recordLogger.error(line, 'tools/call failed');
+  else ctx.recordLogger.info(line, 'tools/call');
   return outcome;
 };
