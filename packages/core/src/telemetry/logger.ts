@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Redactor } from '../redact/Redactor.ts';
+import { pinoIsoTime } from './isoTime.ts';
 
 export type { Logger };
 
@@ -22,7 +23,7 @@ export interface LoggerOptions {
 export function openDestination(destination: LoggerOptions['destination'] = 2): DestinationStream {
   if (typeof destination === 'number') return pino.destination({ dest: destination, sync: true });
   if (typeof destination === 'string') {
-    return pino.destination({ dest: destination, sync: true, mkdir: true });
+    return pino.destination({ dest: destination, sync: false, minLength: 4096, mkdir: true });
   }
   return destination;
 }
@@ -34,7 +35,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? (process.env.TOLLGATE_LOG_LEVEL as pino.LevelWithSilent | undefined) ?? 'info',
       base: null,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: pinoIsoTime,
       formatters: { level: (label) => ({ level: label }) },
       ...(redactor === undefined || redactor.size === 0
         ? {}

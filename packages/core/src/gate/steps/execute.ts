@@ -1,51 +1,82 @@
 import { TimeoutError } from '../../errors/ToolError.ts';
-import type { ToolContext } from '../../tool/defineTool.ts';
-import type { GateStep } from '../CallContext.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { Principal, ToolContext } from '../../tool/defineTool.ts';
+import type { CallContext, GateStep } from '../CallContext.ts';
+
+/**
+ * What the handler sees. The signal is created only when the handler reads it, because an
+ * AbortController per call is a large share of the gate's cost and most read handlers never use one.
+ */
+class HandlerContext implements ToolContext {
+  readonly #call: CallContext;
+  #controller: AbortController | undefined;
+  readonly deadline: number;
+
+  constructor(call: CallContext, deadline: number) {
+    this.#call = call;
+    this.deadline = deadline;
+  }
+
+  get callId(): string {
+    return this.#call.callId;
+  }
+
+  get principal(): Principal {
+    return this.#call.principal;
+  }
+
+  get attempt(): number {
+    return this.#call.attempt;
+  }
+
+  get logger(): Logger {
+    return this.#call.logger.child({ call_id: this.#call.callId, tool: this.#call.tool.definition.name });
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const own = new AbortController();
+      this.#controller = own;
+      const client = this.#call.signal;
+      if (client.aborted) own.abort(client.reason);
+      else client.addEventListener('abort', () => own.abort(client.reason), { once: true });
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts the signal, if anyone holds it. */
+  expire(): void {
+    this.#controller?.abort(new Error('deadline exceeded'));
+  }
+}
 
 /**
  * Runs the handler with a deadline. The gate stops waiting at the deadline even if the handler
- * ignores its signal. The signal aborts at the deadline or when the client cancels; it is created
- * only when the handler reads it, because an AbortController per call is a large share of the
- * gate's cost and most read handlers never use one.
+ * ignores its signal; the signal aborts then, or when the client cancels.
  */
-export const executeStep: GateStep = async (ctx) => {
+export const executeStep: GateStep = (ctx) => {
   const { definition } = ctx.tool;
   const timeoutMs = definition.timeoutMs ?? ctx.timeoutMs;
-  const deadline = Date.now() + timeoutMs;
-  let controller: AbortController | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller?.abort(new Error('deadline exceeded'));
+  const handlerContext = new HandlerContext(ctx, Date.now() + timeoutMs);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      handlerContext.expire();
       reject(
         new TimeoutError(`${definition.name} did not finish within ${timeoutMs} ms.`, {
           details: { timeout_ms: timeoutMs },
         }),
       );
     }, timeoutMs);
+    // A settled promise ignores later calls, so whichever of handler and deadline comes first wins.
+    new Promise<unknown>((run) => run(definition.handler(ctx.input as never, handlerContext))).then(
+      (output) => {
+        clearTimeout(timer);
+        resolve({ ok: true, output: output as Record<string, unknown> });
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  const toolContext: ToolContext = {
-    callId: ctx.callId,
-    principal: ctx.principal,
-    deadline,
-    attempt: ctx.attempt,
-    get signal() {
-      if (controller === undefined) {
-        const own = new AbortController();
-        controller = own;
-        if (ctx.signal.aborted) own.abort(ctx.signal.reason);
-        else ctx.signal.addEventListener('abort', () => own.abort(ctx.signal.reason), { once: true });
-      }
-      return controller.signal;
-    },
-    get logger() {
-      return ctx.logger.child({ call_id: ctx.callId, tool: definition.name });
-    },
-  };
-  try {
-    const output = await Promise.race([definition.handler(ctx.input as never, toolContext), expired]);
-    return { ok: true, output: output as Record<string, unknown> };
-  } finally {
-    clearTimeout(timer);
-  }
 };

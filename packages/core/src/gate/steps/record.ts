@@ -17,12 +17,14 @@ export const recordStep: GateStep = async (ctx, next) => {
   }
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
   const error = outcome.ok ? undefined : outcome.error;
-  // `event` and `server` are bound on the record logger.
+  // `event` and `server` are bound on the record logger. Only what callers and handlers supply
+  // (arguments, error text, causes) can carry a secret, so only that is passed through the redactor.
+  const { redactor } = ctx;
   const event: Record<string, unknown> = {
     tool: ctx.tool.definition.name,
     call_id: ctx.callId,
-    principal: ctx.principal.id,
-    args: maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value,
+    principal: redactor.string(ctx.principal.id),
+    args: redactor.value(maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value),
     latency_ms: latencyMs,
     outcome: error?.code ?? 'ok',
     retryable: error?.retryable ?? false,
@@ -31,14 +33,14 @@ export const recordStep: GateStep = async (ctx, next) => {
     scope: ctx.scope,
   };
   if (error !== undefined) {
-    event.error = { message: error.message, details: error.details };
-    if (error.cause !== undefined)
-      event.cause = error.cause instanceof Error ? error.cause.stack : error.cause;
+    event.error = redactor.value({ message: error.message, details: error.details });
+    if (error.cause !== undefined) {
+      event.cause = redactor.value(error.cause instanceof Error ? error.cause.stack : error.cause);
+    }
   }
-  const line = ctx.redactor.value(event);
   const loud =
     error !== undefined && (error.code === 'internal' || error.code === 'upstream_contract_violation');
-  if (loud) ctx.recordLogger.error(line, 'tools/call failed');
-  else ctx.recordLogger.info(line, 'tools/call');
+  if (loud) ctx.recordLogger.error(event, 'tools/call failed');
+  else ctx.recordLogger.info(event, 'tools/call');
   return outcome;
 };
