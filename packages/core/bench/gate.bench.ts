@@ -3,7 +3,7 @@
  * McpServer and by a Tollgate server with logging on, both over the SDK's in-memory transport,
  * measured in the same run with interleaved batches so machine noise hits both alike.
  *
- *   npm run bench            (TOLLGATE_BENCH_CALLS=N to change the calls per side)
+ *   npm run bench    (TOLLGATE_BENCH_CALLS=N sets the calls per side; default 6000)
  */
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
@@ -121,21 +121,4 @@ export async function benchGate(options: { calls?: number; logFile?: string } = 
   }
   const [bare, , logged] = rows as [BenchRow, BenchRow, BenchRow];
   return { rows, ratio: logged.p50_us / bare.p50_us };
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { rows, ratio } = await benchGate();
-  console.log('\nGate overhead: get_account over the in-memory transport (median of per-call times)\n');
-  console.log(['side'.padEnd(40), 'calls'.padStart(7), 'p50 µs'.padStart(9), 'p99 µs'.padStart(9)].join(' '));
-  for (const r of rows) {
-    console.log(
-      [
-        r.name.padEnd(40),
-        String(r.calls).padStart(7),
-        r.p50_us.toFixed(1).padStart(9),
-        r.p99_us.toFixed(1).padStart(9),
-      ].join(' '),
-    );
-  }
-  console.log(`\nratio gate with logging / bare (p50): ${ratio.toFixed(2)}   target <= 1.30`);
 }
