@@ -1,5 +1,6 @@
 import type { ToolError } from '../errors/ToolError.ts';
 import type { Redactor } from '../redact/Redactor.ts';
+import type { Queryable } from '../store/Database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Principal } from '../tool/defineTool.ts';
 import type { CompiledTool } from './CompiledTool.ts';
@@ -29,6 +30,10 @@ export interface CallContext {
   input: Record<string, unknown> | undefined;
   /** True when the idempotency step answered from a stored result. */
   replayed: boolean;
+  /** True when this call took over an expired key: look for the effect before making it again. */
+  recovering: boolean;
+  /** The transaction a create's effect and its idempotency record commit in, when the server has a store. */
+  tx: Queryable | undefined;
 }
 
 export type Outcome =

@@ -106,6 +106,8 @@ export class Gate {
       scope: 'unchecked',
       input: undefined,
       replayed: false,
+      recovering: false,
+      tx: undefined,
     };
     const outcome = await this.#run(ctx);
     return toCallToolResult(outcome, callId, ctx.replayed, ctx.redactor);

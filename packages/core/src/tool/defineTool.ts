@@ -1,5 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import * as z from 'zod';
+import type { Queryable } from '../store/Database.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /**
@@ -27,6 +28,11 @@ export interface ToolContext {
   /** The caller's attempt number for this logical call (1 for the first try). */
   readonly attempt: number;
   readonly logger: Logger;
+  /**
+   * For `create` tools on a server with a store: the transaction in which the effect and its
+   * idempotency record commit together. Write the effect through it.
+   */
+  readonly db: Queryable | undefined;
 }
 
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
@@ -54,6 +60,12 @@ export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K exte
   /** The handler's deadline. Default: the server's `defaultTimeoutMs`. */
   timeoutMs?: number;
   handler(input: ToolInput<I, K>, ctx: ToolContext): Promise<z.input<O>> | z.input<O>;
+  /**
+   * For `create` tools whose effect lives upstream (not in `ctx.db`): find the effect of an earlier
+   * attempt with the same key (e.g. by a property holding the key). Called when a previous attempt
+   * timed out or its lease expired; return undefined when nothing was made, and the handler runs.
+   */
+  recover?(input: ToolInput<I, K>, ctx: ToolContext): Promise<z.input<O> | undefined>;
 }
 
 export interface ToolDefinition<

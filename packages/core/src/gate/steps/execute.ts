@@ -1,4 +1,5 @@
 import { TimeoutError } from '../../errors/ToolError.ts';
+import type { Queryable } from '../../store/Database.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Principal, ToolContext } from '../../tool/defineTool.ts';
 import type { CallContext, GateStep } from '../CallContext.ts';
@@ -31,6 +32,10 @@ class HandlerContext implements ToolContext {
 
   get logger(): Logger {
     return this.#call.logger.child({ call_id: this.#call.callId, tool: this.#call.tool.definition.name });
+  }
+
+  get db(): Queryable | undefined {
+    return this.#call.tx;
   }
 
   get signal(): AbortSignal {
@@ -68,7 +73,7 @@ export const executeStep: GateStep = (ctx) => {
       );
     }, timeoutMs);
     // A settled promise ignores later calls, so whichever of handler and deadline comes first wins.
-    new Promise<unknown>((run) => run(definition.handler(ctx.input as never, handlerContext))).then(
+    new Promise<unknown>((run) => run(invoke(ctx, handlerContext))).then(
       (output) => {
         clearTimeout(timer);
         resolve({ ok: true, output: output as Record<string, unknown> });
@@ -80,3 +85,13 @@ export const executeStep: GateStep = (ctx) => {
     );
   });
 };
+
+/** The handler, or first the tool's recovery when this call took over an unfinished key. */
+async function invoke(ctx: CallContext, handlerContext: HandlerContext): Promise<unknown> {
+  const { definition } = ctx.tool;
+  if (ctx.recovering && definition.recover !== undefined) {
+    const found = await definition.recover(ctx.input as never, handlerContext);
+    if (found !== undefined) return found;
+  }
+  return definition.handler(ctx.input as never, handlerContext);
+}

@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
+import { createServer, type TollgateServer } from '../server/createServer.ts';
+import { backends } from '../testing/backends.ts';
+import type { TestDatabase } from '../testing/databases.ts';
+import { captureLogs } from '../testing/index.ts';
+import { type ServerIdempotency, serverIdempotency } from './serverIdempotency.ts';
+import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from './testTools.ts';
+
+const principal = { id: 'job-1', scopes: new Set(['things:create']) };
+
+describe.each(backends())('server-enforced idempotency on $name', (backend) => {
+  let test: TestDatabase | undefined;
+  let idempotency: ServerIdempotency | undefined;
+  afterEach(async () => {
+    idempotency?.close();
+    await test?.drop();
+    test = undefined;
+    behaviours.clear();
+  });
+
+  async function setup(options: { leaseMs?: number; retentionMs?: number } = {}) {
+    test = await backend.open();
+    const { db } = test;
+    await setUpEffects(db);
+    idempotency = await serverIdempotency(db, options);
+    const logs = captureLogs();
+    const server = createServer({
+      name: 'idem',
+      version: '1.0.0',
+      tools: [localCreate(), upstreamCreate(db)],
+      grantedScopes: ['things:create'],
+      idempotency: idempotency.step,
+      log: { destination: logs.stream },
+    });
+    return { db, server, logs, store: idempotency.store };
+  }
+
+  const call = (
+    server: TollgateServer,
+    name: string,
+    args: Record<string, unknown>,
+    asPrincipal = principal,
+  ) => server.gate.call({ name, arguments: args, principal: asPrincipal });
+  const errorOf = (result: { structuredContent?: unknown }) =>
+    toolErrorEnvelopeSchema.parse(result.structuredContent).error;
+
+  describe.skipIf(backend.skip !== '')('', () => {
+    it.each(['create_local', 'create_upstream'])(
+      '%s: replays the stored result for a repeated key, and makes one effect',
+      async (tool) => {
+        const { db, server, logs } = await setup();
+        const first = await call(server, tool, { label: 'a', idempotency_key: 'k1' });
+        const second = await call(server, tool, { label: 'a', idempotency_key: 'k1' });
+        expect(first.isError).toBeFalsy();
+        expect(second.structuredContent).toEqual(first.structuredContent);
+        expect(second._meta).toMatchObject({ 'tollgate/replayed': true });
+        expect(first._meta).toBeUndefined();
+        const table = tool === 'create_local' ? 'local_effects' : 'upstream_effects';
+        expect(await countEffects(db, table, 'k1')).toBe(1);
+        expect(logs.calls().map((event) => event.replayed)).toEqual([false, true]);
+      },
+    );
+
+    it('refuses a key reused with different arguments, terminally', async () => {
+      const { db, server } = await setup();
+      await call(server, 'create_local', { label: 'a', idempotency_key: 'k1' });
+      const reused = await call(server, 'create_local', { label: 'b', idempotency_key: 'k1' });
+      expect(errorOf(reused)).toMatchObject({ code: 'idempotency_key_reused', retryable: false });
+      expect(await countEffects(db, 'local_effects', 'k1')).toBe(1);
+    });
+
+    it('scopes keys to the principal and the tool', async () => {
+      const { db, server } = await setup();
+      await call(server, 'create_local', { label: 'a', idempotency_key: 'k1' });
+      await call(
+        server,
+        'create_local',
+        { label: 'a', idempotency_key: 'k1' },
+        { ...principal, id: 'job-2' },
+      );
+      await call(server, 'create_upstream', { label: 'a', idempotency_key: 'k1' });
+      expect(await countEffects(db, 'local_effects', 'k1')).toBe(2);
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it('answers idempotency_in_progress, retryable, while the first call runs', async () => {
+      const { db, server } = await setup();
+      behaviours.set('slow', { delayMs: 400 });
+      const first = call(server, 'create_upstream', { label: 'a', behaviour: 'slow', idempotency_key: 'k1' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'slow',
+        idempotency_key: 'k1',
+      });
+      const error = errorOf(second);
+      expect(error).toMatchObject({ code: 'idempotency_in_progress', retryable: true });
+      expect(error.retry_after_ms).toBeGreaterThan(0);
+      expect((await first).isError).toBeFalsy();
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it('stores nothing for input that fails validation', async () => {
+      const { db, server } = await setup();
+      const bad = await call(server, 'create_local', { label: '', idempotency_key: 'k1' });
+      expect(errorOf(bad).code).toBe('invalid_input');
+      const { rows } = await db.query('SELECT * FROM tollgate_idempotency');
+      expect(rows).toEqual([]);
+      const good = await call(server, 'create_local', { label: 'fixed', idempotency_key: 'k1' });
+      expect(good.structuredContent).toMatchObject({ label: 'fixed' });
+    });
+
+    it('rolls back a local effect with its failed call and frees the key for a retry', async () => {
+      const { db, server } = await setup();
+      behaviours.set('flaky', { failAfterEffect: true });
+      const failed = await call(server, 'create_local', {
+        label: 'a',
+        behaviour: 'flaky',
+        idempotency_key: 'k1',
+      });
+      expect(errorOf(failed).code).toBe('internal');
+      expect(await countEffects(db, 'local_effects', 'k1')).toBe(0);
+      behaviours.delete('flaky');
+      const retried = await call(server, 'create_local', {
+        label: 'a',
+        behaviour: 'flaky',
+        idempotency_key: 'k1',
+      });
+      expect(retried.isError).toBeFalsy();
+      expect(await countEffects(db, 'local_effects', 'k1')).toBe(1);
+    });
+
+    it('finds an upstream effect whose answer was lost instead of making it twice', async () => {
+      const { db, server } = await setup();
+      behaviours.set('lost', { failAfterEffect: true });
+      const failed = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'lost',
+        idempotency_key: 'k1',
+      });
+      expect(errorOf(failed)).toMatchObject({ code: 'rate_limited', retryable: true });
+      behaviours.delete('lost');
+      const retried = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'lost',
+        idempotency_key: 'k1',
+      });
+      expect(retried.isError).toBeFalsy();
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it('recovers a key whose owner crashed between effect and completion, after its lease', async () => {
+      const { db, server } = await setup({ leaseMs: 200 });
+      behaviours.set('crash', { hangAfterEffect: true });
+      const crashed = call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'crash',
+        idempotency_key: 'k1',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      behaviours.delete('crash');
+      const recovered = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'crash',
+        idempotency_key: 'k1',
+      });
+      expect(recovered.isError).toBeFalsy();
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+      // The crashed owner lost its lease; when it finally gives up it stores nothing over the recovery.
+      expect(errorOf(await crashed).code).toBe('timeout');
+      const replay = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'crash',
+        idempotency_key: 'k1',
+      });
+      expect(replay.structuredContent).toEqual(recovered.structuredContent);
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it('sweeps keys older than the retention period', async () => {
+      const { server, store } = await setup({ retentionMs: 60_000 });
+      await call(server, 'create_local', { label: 'a', idempotency_key: 'k1' });
+      expect(await store.sweep(60_000)).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await store.sweep(10)).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,186 @@
+import {
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  type ToolError,
+} from '../errors/ToolError.ts';
+import type { CallContext, GateStep, Outcome } from '../gate/CallContext.ts';
+import type { Database, Queryable } from '../store/Database.ts';
+import { migrate } from '../store/migrate.ts';
+import { IDEMPOTENCY_KEY_FIELD } from '../tool/defineTool.ts';
+import { fingerprint } from './fingerprint.ts';
+import { IdempotencyStore, type KeyId } from './IdempotencyStore.ts';
+import { coreMigrations } from './migrations.ts';
+
+export interface IdempotencyOptions {
+  /** How long a caller owns a key before another may take it over. Default 60 s; keep it above tool deadlines. */
+  leaseMs?: number;
+  /** How long keys (and so replays) are kept. Default 24 h. */
+  retentionMs?: number;
+  /** How often old keys are swept. Default: a quarter of the retention, at most hourly. */
+  sweepEveryMs?: number;
+}
+
+export interface ServerIdempotency {
+  /** Pass as `createServer({ idempotency })`. */
+  readonly step: GateStep;
+  readonly store: IdempotencyStore;
+  /** Stops the sweeper. The database stays open. */
+  close(): void;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A failure carried through a rolled-back transaction. */
+class Rollback extends Error {
+  constructor(readonly outcome: Outcome) {
+    super('rolled back');
+  }
+}
+
+/** A transaction handle that refuses use after its transaction ended (a handler still running past its deadline). */
+function guard(tx: Queryable, isOpen: () => boolean): Queryable {
+  const check = () => {
+    if (!isOpen()) throw new Error('This call has already finished; its transaction is closed.');
+  };
+  return {
+    query: (sql, params) => {
+      check();
+      return tx.query(sql, params);
+    },
+    exec: (sql) => {
+      check();
+      return tx.exec(sql);
+    },
+  };
+}
+
+/**
+ * Server-enforced idempotency for `create` tools, stored in the server's own database:
+ * - same key, same arguments, completed → the stored result again, marked replayed;
+ * - same key, different arguments → terminal `idempotency_key_reused`;
+ * - same key while the first call runs → retryable `idempotency_in_progress`;
+ * - input that failed validation never reaches this step, so it stores nothing.
+ *
+ * The effect and the stored result commit in one transaction: handlers write through `ctx.db`.
+ * A tool whose effect is upstream declares `recover`; when its call fails retryably or its lease
+ * expires, the next attempt looks the effect up with `recover` before making it again.
+ * Reads and upserts pass through: upserts are idempotent by their natural key.
+ */
+export async function serverIdempotency(
+  db: Database,
+  options: IdempotencyOptions = {},
+): Promise<ServerIdempotency> {
+  await migrate(db, 'tollgate_core', coreMigrations);
+  const store = new IdempotencyStore(db);
+  const leaseMs = options.leaseMs ?? 60_000;
+  const retentionMs = options.retentionMs ?? DAY_MS;
+  await store.sweep(retentionMs);
+  const sweeper = setInterval(
+    () => void store.sweep(retentionMs).catch(() => undefined),
+    options.sweepEveryMs ?? Math.min(retentionMs / 4, 60 * 60 * 1000),
+  );
+  sweeper.unref();
+
+  const step: GateStep = async (ctx, next) => {
+    const { definition } = ctx.tool;
+    if (definition.kind !== 'create') return next();
+    const input = ctx.input as Record<string, unknown>;
+    const id: KeyId = {
+      principal: ctx.principal.id,
+      tool: definition.name,
+      key: String(input[IDEMPOTENCY_KEY_FIELD]),
+    };
+    const claim = await store.claim(id, fingerprint(input, [IDEMPOTENCY_KEY_FIELD]), leaseMs);
+    switch (claim.kind) {
+      case 'mismatch':
+        return fail(
+          new IdempotencyKeyReusedError(
+            `idempotency_key "${id.key}" was already used for ${definition.name} with different arguments.`,
+          ),
+        );
+      case 'completed':
+        ctx.replayed = true;
+        return { ok: true, output: claim.result };
+      case 'busy':
+        return fail(
+          new IdempotencyInProgressError(
+            `A ${definition.name} call with this idempotency_key is still running.`,
+            {
+              retryAfterMs: claim.retryAfterMs,
+            },
+          ),
+        );
+      case 'claimed':
+      case 'taken_over':
+        break;
+    }
+    ctx.recovering = claim.kind === 'taken_over';
+    return definition.recover === undefined
+      ? runLocalEffect(ctx, next, id, claim.owner)
+      : runUpstreamEffect(next, id, claim.owner, definition.name);
+  };
+
+  /** The effect and the stored result commit in one transaction; any failure rolls both back and frees the key. */
+  async function runLocalEffect(ctx: CallContext, next: () => Promise<Outcome>, id: KeyId, owner: string) {
+    let open = true;
+    try {
+      return await db.transaction(async (tx) => {
+        ctx.tx = guard(tx, () => open);
+        const result = await next();
+        if (!result.ok) throw new Rollback(result);
+        if (!(await store.complete(tx, id, owner, result.output)))
+          throw new Rollback(lostLease(ctx.tool.definition.name));
+        return result;
+      });
+    } catch (error) {
+      const failed = error instanceof Rollback ? error.outcome : undefined;
+      if (!isLostLease(failed)) await store.release(id, owner);
+      if (failed !== undefined) return failed;
+      throw error;
+    } finally {
+      open = false;
+      ctx.tx = undefined;
+    }
+  }
+
+  /**
+   * The effect happens upstream, outside any transaction of ours, and the result is stored after it.
+   * A timeout or crash may leave an effect without a stored result, so a retryable failure keeps the
+   * key and ends its lease: the next attempt takes it over and runs the tool's `recover` first.
+   */
+  async function runUpstreamEffect(next: () => Promise<Outcome>, id: KeyId, owner: string, tool: string) {
+    let result: Outcome;
+    try {
+      result = await next();
+    } catch (error) {
+      await store.expire(id, owner);
+      throw error;
+    }
+    if (!result.ok) {
+      if (result.error.retryable) await store.expire(id, owner);
+      else await store.release(id, owner);
+      return result;
+    }
+    if (!(await store.complete(db, id, owner, result.output))) return lostLease(tool);
+    return result;
+  }
+
+  return { step, store, close: () => clearInterval(sweeper) };
+}
+
+function fail(error: ToolError): Outcome {
+  return { ok: false, error };
+}
+
+function lostLease(tool: string): Outcome {
+  return fail(
+    new IdempotencyInProgressError(
+      `The lease on this idempotency_key expired before ${tool} finished; another attempt owns it now.`,
+      { retryAfterMs: 250 },
+    ),
+  );
+}
+
+function isLostLease(outcome: Outcome | undefined): boolean {
+  return outcome !== undefined && !outcome.ok && outcome.error.code === 'idempotency_in_progress';
+}
