@@ -14,7 +14,13 @@ export interface Behaviour {
   hangAfterEffect?: boolean;
 }
 
-export const behaviours = new Map<string, Behaviour>();
+/** By behaviour id: a fixed behaviour, or a function asked once per handler run. */
+export const behaviours = new Map<string, Behaviour | (() => Behaviour)>();
+
+function behaviourOf(id: string | undefined): Behaviour {
+  const found = behaviours.get(id ?? '');
+  return typeof found === 'function' ? found() : (found ?? {});
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,7 +57,7 @@ export function localCreate() {
     input,
     output,
     handler: async ({ label, behaviour, idempotency_key }, ctx) => {
-      const b = behaviours.get(behaviour ?? '') ?? {};
+      const b = behaviourOf(behaviour);
       if (b.delayMs) await sleep(b.delayMs);
       if (b.failBeforeEffect) throw new RateLimitedError('try later', { retryAfterMs: 10 });
       const db = ctx.db;
@@ -79,7 +85,7 @@ export function upstreamCreate(upstream: Database) {
     input,
     output,
     handler: async ({ label, behaviour, idempotency_key }) => {
-      const b = behaviours.get(behaviour ?? '') ?? {};
+      const b = behaviourOf(behaviour);
       if (b.delayMs) await sleep(b.delayMs);
       if (b.failBeforeEffect) throw new RateLimitedError('try later', { retryAfterMs: 10 });
       const { rows } = await upstream.query<{ id: number }>(
