@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { serveCommand } from './commands/serve.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version(pkg.version, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run tollgate --help for usage)');
+  program.addCommand(serveCommand());
   return program;
 }
 
@@ -20,5 +22,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     program.outputHelp();
     return;
   }
-  await program.parseAsync(argv as string[]);
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    // Expected failures (bad settings, unreachable database) read as one line; the stack helps no one here.
+    process.stderr.write(`tollgate: ${(error as Error).message}\n`);
+    if (process.env.TOLLGATE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    process.exit(1);
+  }
 }

@@ -25,9 +25,31 @@ export { compose, type Step } from './gate/compose.ts';
 export { type CallRequest, Gate, type GateOptions } from './gate/Gate.ts';
 export { idempotencyStep } from './gate/steps/idempotency.ts';
 export { META_ATTEMPT, META_CALL_ID, META_REPLAYED } from './gate/toCallToolResult.ts';
+export { canonicalJson, fingerprint } from './idempotency/fingerprint.ts';
+export { type Claim, IdempotencyStore, type KeyId } from './idempotency/IdempotencyStore.ts';
+export { coreMigrations } from './idempotency/migrations.ts';
+export { domainSchema, emailSchema, normalizeDomain, normalizeEmail } from './idempotency/naturalKeys.ts';
+export {
+  type IdempotencyOptions,
+  type ServerIdempotency,
+  serverIdempotency,
+} from './idempotency/serverIdempotency.ts';
+export { decodeCursor, encodeCursor } from './pagination/cursor.ts';
 export { MIN_SECRET_LENGTH, REDACTED, Redactor } from './redact/Redactor.ts';
 export { createServer, type ServerOptions, type TollgateServer } from './server/createServer.ts';
 export { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './server/http.ts';
+export { parseScopes } from './server/parseScopes.ts';
+export { type ServeOptions, type Serving, serve } from './server/serve.ts';
+export type { Database, Queryable, QueryResult } from './store/Database.ts';
+export { type Migration, migrate } from './store/migrate.ts';
+export {
+  type OpenDatabaseOptions,
+  openDatabase,
+  pgliteSnapshot,
+  tollgateHome,
+} from './store/openDatabase.ts';
+export { openPglite, type PgliteOptions, writePgliteSnapshot } from './store/PgliteDatabase.ts';
+export { openPostgres, type PostgresOptions, redactUrl } from './store/PostgresDatabase.ts';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.ts';
 export {
   defineTool,

@@ -58,7 +58,10 @@ describe.each(backends())('idempotency under concurrency on $name (property)', (
             let handlerRuns = 0;
             behaviours.set(key, () => {
               const run = handlerRuns++;
-              return { delayMs: work[run % work.length] ?? 0, ...(crash && run === 0 ? { hangAfterEffect: true } : {}) };
+              return {
+                delayMs: work[run % work.length] ?? 0,
+                ...(crash && run === 0 ? { hangAfterEffect: true } : {}),
+              };
             });
             const outcomes = await Promise.all(
               callers.map(async (caller, index) => {

@@ -1,4 +1,5 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './Database.ts';
 
@@ -47,6 +48,7 @@ export async function writePgliteSnapshot(path: string): Promise<void> {
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   const { dataDir, snapshot } = options;
   const fresh = dataDir === undefined || (await isEmptyDir(dataDir));
+  if (dataDir !== undefined) await mkdir(dirname(dataDir), { recursive: true });
   const db = await PGlite.create({
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(snapshot !== undefined && fresh ? { loadDataDir: new Blob([await readFile(snapshot)]) } : {}),

@@ -65,7 +65,7 @@ export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K exte
    * attempt with the same key (e.g. by a property holding the key). Called when a previous attempt
    * timed out or its lease expired; return undefined when nothing was made, and the handler runs.
    */
-  recover?(input: ToolInput<I, K>, ctx: ToolContext): Promise<z.input<O> | undefined>;
+  recover?: ((input: ToolInput<I, K>, ctx: ToolContext) => Promise<z.input<O> | undefined>) | undefined;
 }
 
 export interface ToolDefinition<

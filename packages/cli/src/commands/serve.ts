@@ -1,0 +1,65 @@
+import { type Serving, serve } from '@tollgate/core';
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+interface Startable {
+  server: Parameters<typeof serve>[0];
+  close(): Promise<void>;
+}
+
+/** Every server `tollgate serve` can start, each configured from its own environment variables. */
+const SERVERS: Record<string, { describe: string; start: () => Promise<Startable> }> = {
+  crm: {
+    describe: 'CRM accounts, leads, tasks and owners (CRM_SCOPES, CRM_DATABASE_URL, CRM_DATA_DIR)',
+    start: async () => (await import('@tollgate/crm')).createCrmServerFromEnv(),
+  },
+};
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+    throw new InvalidArgumentError('expected a port 0-65535');
+  return parsed;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run one Tollgate MCP server over stdio (default) or Streamable HTTP')
+    .argument('<server>', `one of: ${Object.keys(SERVERS).join(', ')}`)
+    .option('--http', 'serve Streamable HTTP instead of stdio')
+    .addOption(new Option('--port <port>', 'HTTP port (0 picks a free one)').argParser(port).default(0))
+    .option('--host <host>', 'HTTP interface to bind', '127.0.0.1')
+    .option(
+      '--allowed-hosts <names>',
+      'comma-separated Host names accepted when binding a non-loopback interface',
+    )
+    .addHelpText(
+      'after',
+      `\nServers:\n${Object.entries(SERVERS)
+        .map(([name, { describe }]) => `  ${name.padEnd(12)} ${describe}`)
+        .join('\n')}\n\nData lives in $TOLLGATE_HOME (default ~/.tollgate) unless a database URL is set.`,
+    )
+    .action(
+      async (
+        name: string,
+        options: { http?: boolean; port: number; host: string; allowedHosts?: string },
+      ) => {
+        const entry = SERVERS[name];
+        if (entry === undefined) {
+          throw new InvalidArgumentError(
+            `unknown server "${name}"; choose one of: ${Object.keys(SERVERS).join(', ')}`,
+          );
+        }
+        const started = await entry.start();
+        const serving: Serving = await serve(started.server, {
+          http: options.http ?? false,
+          port: options.port,
+          host: options.host,
+          ...(options.allowedHosts
+            ? { allowedHosts: options.allowedHosts.split(',').map((h) => h.trim()) }
+            : {}),
+          onClose: started.close,
+        });
+        void serving;
+      },
+    );
+}

@@ -1,0 +1,47 @@
+import type { TollgateServer } from './createServer.ts';
+import type { HttpOptions } from './http.ts';
+
+export interface ServeOptions extends HttpOptions {
+  /** Serve Streamable HTTP instead of stdio. */
+  http?: boolean;
+  /** Runs once at shutdown, after the transport closed: close databases and clients here. */
+  onClose?: () => Promise<void>;
+}
+
+export interface Serving {
+  /** The HTTP endpoint, when serving HTTP. */
+  url?: URL;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a Tollgate server as a process: stdio (until stdin ends) or HTTP, shutting down cleanly on
+ * SIGINT/SIGTERM. Status goes to stderr, which never carries protocol traffic.
+ */
+export async function serve(server: TollgateServer, options: ServeOptions = {}): Promise<Serving> {
+  let closing: Promise<void> | undefined;
+  let stopTransport: () => Promise<void> = async () => {};
+  const close = () => {
+    closing ??= (async () => {
+      await stopTransport().catch(() => undefined);
+      await options.onClose?.().catch(() => undefined);
+      server.logger.flush();
+    })();
+    return closing;
+  };
+  const shutdown = () => void close().then(() => process.exit(0));
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+
+  if (options.http) {
+    const listener = await server.listen(options);
+    stopTransport = listener.close;
+    process.stderr.write(`${server.name} server listening on ${listener.url} (Streamable HTTP)\n`);
+    return { url: listener.url, close };
+  }
+  const handle = server.serveStdio();
+  stopTransport = () => handle.close();
+  // The host closes stdin to stop a stdio server; connection pools must not keep the process alive.
+  process.stdin.once('end', shutdown);
+  return { close };
+}

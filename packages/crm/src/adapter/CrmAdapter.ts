@@ -1,0 +1,41 @@
+import type { Queryable } from '@tollgate/core';
+import type {
+  Account,
+  AccountUpsert,
+  Lead,
+  LeadFilter,
+  LeadUpsert,
+  Owner,
+  Task,
+  TaskFilter,
+  TaskInput,
+} from '../schemas.ts';
+
+/**
+ * Where the CRM's records live. The tools talk only to this interface, so the built-in SQL store
+ * and an HTTP CRM (HubSpot-style) are interchangeable without touching a tool.
+ */
+export interface CrmAdapter {
+  readonly kind: string;
+  getAccount(domain: string): Promise<Account | null>;
+  /** Creates or updates by domain; `created` tells which. */
+  upsertAccount(input: AccountUpsert): Promise<{ account: Account; created: boolean }>;
+  /** Creates or updates by email; `created` tells which. */
+  upsertLead(input: LeadUpsert): Promise<{ lead: Lead; created: boolean }>;
+  /** Leads matching the filter, ordered by email, after the given email. */
+  searchLeads(filter: LeadFilter, after: string | undefined, limit: number): Promise<Lead[]>;
+  /**
+   * Creates a task. `tx` is the transaction the gate opened for this call, present when the effect
+   * can commit together with its idempotency record (a local store).
+   */
+  createTask(input: TaskInput, tx: Queryable | undefined): Promise<Task>;
+  /**
+   * For adapters whose effects live upstream: find the task an earlier attempt created with this
+   * idempotency key. Its presence tells the gate to recover instead of trusting a transaction.
+   */
+  findTaskByKey?(key: string): Promise<Task | undefined>;
+  /** Tasks matching the filter, oldest first, after the task with the given id. */
+  listTasks(filter: TaskFilter, after: string | undefined, limit: number): Promise<Task[]>;
+  listOwners(): Promise<Owner[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import type { Migration } from '@tollgate/core';
+
+export const crmMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'accounts, leads, tasks, owners',
+    sql: `
+      CREATE TABLE crm_owners (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        email text NOT NULL UNIQUE,
+        territory text
+      );
+      CREATE TABLE crm_accounts (
+        domain text PRIMARY KEY,
+        name text,
+        industry text,
+        employee_count integer,
+        annual_revenue double precision,
+        country text,
+        score integer CHECK (score BETWEEN 0 AND 100),
+        owner_id text REFERENCES crm_owners (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE crm_leads (
+        email text PRIMARY KEY,
+        domain text NOT NULL,
+        first_name text,
+        last_name text,
+        title text,
+        status text NOT NULL DEFAULT 'new',
+        score integer CHECK (score BETWEEN 0 AND 100),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX crm_leads_domain ON crm_leads (domain);
+      CREATE TABLE crm_tasks (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        idempotency_key text NOT NULL,
+        domain text NOT NULL,
+        kind text NOT NULL,
+        note text NOT NULL,
+        status text NOT NULL DEFAULT 'open',
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX crm_tasks_domain ON crm_tasks (domain);
+      INSERT INTO crm_owners (id, name, email, territory) VALUES
+        ('own_ada', 'Ada Park', 'ada.park@example.com', 'NA West'),
+        ('own_bo', 'Bo Lindqvist', 'bo.lindqvist@example.com', 'EMEA'),
+        ('own_chen', 'Chen Wei', 'chen.wei@example.com', 'APAC'),
+        ('own_dara', 'Dara Okafor', 'dara.okafor@example.com', 'NA East');
+    `,
+  },
+];

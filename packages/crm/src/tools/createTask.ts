@@ -1,0 +1,34 @@
+import { defineTool } from '@tollgate/core';
+import * as z from 'zod';
+import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
+import { domainInput, TASK_KINDS, taskSchema } from '../schemas.ts';
+
+export const createTaskTool = (crm: CrmAdapter) => {
+  const findTaskByKey = crm.findTaskByKey?.bind(crm);
+  return defineTool({
+    name: 'create_task',
+    title: 'Create task',
+    description:
+      'Create a task on an account, for example routing it to manual research when data is too thin to score. ' +
+      'Requires an idempotency_key: repeating a call with the same key returns the first task instead of a duplicate.',
+    scopes: ['tasks:create'],
+    kind: 'create',
+    openWorld: crm.kind !== 'builtin',
+    input: z.object({
+      domain: domainInput(),
+      kind: z.enum(TASK_KINDS).describe('manual_research, follow_up or data_review'),
+      note: z.string().min(1).max(4000).describe('What to do and why, for the person who picks the task up'),
+    }),
+    output: z.object({ task: taskSchema.describe('The created task') }),
+    handler: async (input, ctx) => ({ task: await crm.createTask(input, ctx.db) }),
+    // Only adapters whose tasks live upstream can find an earlier attempt's task; a local store
+    // commits the task with its key, so there is nothing to recover.
+    recover:
+      findTaskByKey === undefined
+        ? undefined
+        : async ({ idempotency_key }) => {
+            const task = await findTaskByKey(idempotency_key);
+            return task === undefined ? undefined : { task };
+          },
+  });
+};

@@ -1,0 +1,22 @@
+import { defineTool } from '@tollgate/core';
+import * as z from 'zod';
+import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
+import { accountFields, accountSchema, domainInput } from '../schemas.ts';
+
+export const upsertAccountTool = (crm: CrmAdapter) =>
+  defineTool({
+    name: 'upsert_account',
+    title: 'Create or update account',
+    description:
+      'Create the account for a domain, or update it if it exists; the domain is the key, so repeating a call ' +
+      'leaves one account. Only the fields you send change; send null to clear a field.',
+    scopes: ['accounts:upsert'],
+    kind: 'upsert',
+    openWorld: crm.kind !== 'builtin',
+    input: z.object({ domain: domainInput(), ...accountFields }),
+    output: z.object({
+      account: accountSchema.describe('The account as stored after the write'),
+      created: z.boolean().describe('True if this call created the account, false if it updated it'),
+    }),
+    handler: (input) => crm.upsertAccount(input),
+  });
