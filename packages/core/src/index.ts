@@ -40,6 +40,14 @@ export { createServer, type ServerOptions, type TollgateServer } from './server/
 export { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './server/http.ts';
 export { parseScopes } from './server/parseScopes.ts';
 export { type ServeOptions, type Serving, serve } from './server/serve.ts';
+export {
+  createStoredServer,
+  openServerDatabase,
+  type ServerSettings,
+  type StoredServer,
+  type StoredServerOptions,
+  serverSettingsFromEnv,
+} from './server/storedServer.ts';
 export type { Database, Queryable, QueryResult } from './store/Database.ts';
 export { type Migration, migrate } from './store/migrate.ts';
 export {

@@ -1,13 +1,10 @@
 import {
-  createServer,
+  createStoredServer,
   type Database,
   type LoggerOptions,
-  migrate,
-  openDatabase,
-  parseScopes,
-  type ServerIdempotency,
-  serverIdempotency,
-  type TollgateServer,
+  openServerDatabase,
+  type StoredServer,
+  serverSettingsFromEnv,
 } from '@tollgate/core';
 import type { CrmAdapter } from './adapter/CrmAdapter.ts';
 import { crmMigrations } from './adapter/migrations.ts';
@@ -25,65 +22,44 @@ export interface CrmServerOptions {
   grantedScopes?: readonly string[];
   /** Upstream credentials and other values to redact everywhere. */
   secrets?: readonly (string | undefined)[];
-  principal?: string;
+  principal?: string | undefined;
   log?: Omit<LoggerOptions, 'redactor'>;
   idempotency?: { leaseMs?: number; retentionMs?: number };
 }
 
-export interface CrmServer {
-  server: TollgateServer;
+export interface CrmServer extends StoredServer {
   adapter: CrmAdapter;
-  close(): Promise<void>;
 }
 
 /** The CRM MCP server: migrates its store, enforces idempotency, and serves the CRM tools. */
 export async function createCrmServer(options: CrmServerOptions): Promise<CrmServer> {
-  const { db } = options;
-  await migrate(db, 'crm', crmMigrations);
-  const adapter = options.adapter ?? new SqlCrmAdapter(db);
-  const idempotency: ServerIdempotency = await serverIdempotency(db, options.idempotency);
-  const server = createServer({
+  const adapter = options.adapter ?? new SqlCrmAdapter(options.db);
+  const stored = await createStoredServer({
     name: 'crm',
     version: CRM_VERSION,
+    db: options.db,
+    migrations: crmMigrations,
     tools: crmTools(adapter),
     grantedScopes: options.grantedScopes ?? CRM_SCOPES,
     secrets: options.secrets ?? [],
-    idempotency: idempotency.step,
+    principal: options.principal,
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.idempotency === undefined ? {} : { idempotency: options.idempotency }),
     instructions:
       'CRM accounts (keyed by domain), leads (keyed by email), tasks and owners. Upserts are safe to repeat; ' +
       'create_task needs an idempotency_key you keep for retries of the same task.',
-    ...(options.principal === undefined ? {} : { principal: options.principal }),
-    ...(options.log === undefined ? {} : { log: options.log }),
+    onClose: () => adapter.close(),
   });
-  return {
-    server,
-    adapter,
-    close: async () => {
-      idempotency.close();
-      if (adapter.kind !== 'builtin') await adapter.close();
-      await db.close();
-    },
-  };
+  return { ...stored, adapter };
 }
 
-/** Settings read from the environment by `tollgate serve crm`. */
-export function crmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  return {
-    grantedScopes: parseScopes(env.CRM_SCOPES, CRM_SCOPES, 'CRM_SCOPES'),
-    databaseUrl: env.CRM_DATABASE_URL ?? env.DATABASE_URL,
-    dataDir: env.CRM_DATA_DIR,
-    principal: env.CRM_PRINCIPAL,
-  };
-}
-
-/** Opens the CRM's store as configured by the environment and builds the server. */
+/** Builds the CRM server as `tollgate serve crm` does, from CRM_* settings in the environment. */
 export async function createCrmServerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<CrmServer> {
-  const settings = crmSettingsFromEnv(env);
-  const db = await openDatabase({ name: 'crm', url: settings.databaseUrl, dataDir: settings.dataDir });
+  const settings = serverSettingsFromEnv('CRM', CRM_SCOPES, env);
   return createCrmServer({
-    db,
+    db: await openServerDatabase('crm', settings),
     grantedScopes: settings.grantedScopes,
     secrets: [settings.databaseUrl],
-    ...(settings.principal === undefined ? {} : { principal: settings.principal }),
+    principal: settings.principal,
   });
 }

@@ -7,7 +7,6 @@ export {
   type CrmServerOptions,
   createCrmServer,
   createCrmServerFromEnv,
-  crmSettingsFromEnv,
 } from './createCrmServer.ts';
 export {
   type Account,

@@ -186,7 +186,6 @@ export class SqlCrmAdapter implements CrmAdapter {
     }));
   }
 
-  async close(): Promise<void> {
-    await this.#db.close();
-  }
+  /** The database belongs to the server, which closes it. */
+  async close(): Promise<void> {}
 }
