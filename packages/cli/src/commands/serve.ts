@@ -12,6 +12,10 @@ const SERVERS: Record<string, { describe: string; start: () => Promise<Startable
     describe: 'CRM accounts, leads, tasks and owners (CRM_SCOPES, CRM_DATABASE_URL, CRM_DATA_DIR)',
     start: async () => (await import('@tollgate/crm')).createCrmServerFromEnv(),
   },
+  outreach: {
+    describe: 'email drafts, never sent (OUTREACH_SCOPES, OUTREACH_DATABASE_URL, OUTREACH_DATA_DIR)',
+    start: async () => (await import('@tollgate/outreach')).createOutreachServerFromEnv(),
+  },
 };
 
 function port(value: string): number {

@@ -1,0 +1,57 @@
+import {
+  createStoredServer,
+  type Database,
+  type LoggerOptions,
+  openServerDatabase,
+  type StoredServer,
+  serverSettingsFromEnv,
+} from '@tollgate/core';
+import { DraftStore } from './DraftStore.ts';
+import { outreachMigrations } from './migrations.ts';
+import { createOutreachDraftTool } from './tools/createOutreachDraft.ts';
+import { getOutreachDraftTool } from './tools/getOutreachDraft.ts';
+import { listOutreachDraftsTool } from './tools/listOutreachDrafts.ts';
+
+export const OUTREACH_VERSION = '0.1.0';
+export const OUTREACH_SCOPES = ['drafts:create', 'drafts:read'] as const;
+
+export interface OutreachServerOptions {
+  db: Database;
+  grantedScopes?: readonly string[];
+  secrets?: readonly (string | undefined)[];
+  principal?: string | undefined;
+  log?: Omit<LoggerOptions, 'redactor'>;
+  idempotency?: { leaseMs?: number; retentionMs?: number };
+}
+
+/** The outreach MCP server: email drafts in its own store, created at most once per idempotency key. */
+export async function createOutreachServer(options: OutreachServerOptions): Promise<StoredServer> {
+  const drafts = new DraftStore(options.db);
+  return createStoredServer({
+    name: 'outreach',
+    version: OUTREACH_VERSION,
+    db: options.db,
+    migrations: outreachMigrations,
+    tools: [createOutreachDraftTool(drafts), getOutreachDraftTool(drafts), listOutreachDraftsTool(drafts)],
+    grantedScopes: options.grantedScopes ?? OUTREACH_SCOPES,
+    secrets: options.secrets ?? [],
+    principal: options.principal,
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.idempotency === undefined ? {} : { idempotency: options.idempotency }),
+    instructions:
+      'Email drafts for leads. Nothing is ever sent. Keep the idempotency_key of a draft for its retries.',
+  });
+}
+
+/** Builds the server as `tollgate serve outreach` does, from OUTREACH_* settings in the environment. */
+export async function createOutreachServerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StoredServer> {
+  const settings = serverSettingsFromEnv('OUTREACH', OUTREACH_SCOPES, env);
+  return createOutreachServer({
+    db: await openServerDatabase('outreach', settings),
+    grantedScopes: settings.grantedScopes,
+    secrets: [settings.databaseUrl],
+    principal: settings.principal,
+  });
+}
