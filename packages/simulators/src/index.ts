@@ -1,0 +1,48 @@
+export {
+  type CompanyLocation,
+  companyByDomain,
+  type DemoCompany,
+  demoCompanies,
+  FUNDING_STAGES,
+  type FundingStage,
+  normalizeDomain,
+  REVENUE_BANDS,
+  type RevenueBand,
+  revenueBand,
+  SIZE_BANDS,
+  type SizeBand,
+  sizeBand,
+} from './companies.ts';
+export type { ObjectType } from './crm/objectTypes.ts';
+export {
+  type CrmSimulator,
+  type CrmSimulatorOptions,
+  type CrmStats,
+  crmSimulatorOptionsSchema,
+  DEFAULT_CRM_TOKEN,
+  DEFAULT_EXPIRED_CRM_TOKEN,
+  startCrmSimulator,
+} from './crm/startCrmSimulator.ts';
+export type { PdlCompanyRecord } from './enrichment/pdlRecord.ts';
+export {
+  DEFAULT_ENRICHMENT_API_KEY,
+  type EnrichmentSimulator,
+  type EnrichmentSimulatorOptions,
+  type EnrichmentStats,
+  enrichmentSimulatorOptionsSchema,
+  startEnrichmentSimulator,
+} from './enrichment/startEnrichmentSimulator.ts';
+export {
+  decideFault,
+  ERROR_FAULT_KINDS,
+  type ErrorFaultKind,
+  type FaultConfig,
+  type FaultConfigInput,
+  type FaultDecision,
+  FaultInjector,
+  faultConfigSchema,
+} from './faults.ts';
+export type { SimulatorServer } from './http/simulatorServer.ts';
+export { DEFAULT_SEED } from './options.ts';
+export { hashSeed, Random, type Seed } from './random.ts';
+export type { TrafficStats } from './stats.ts';
