@@ -12,6 +12,15 @@ const SERVERS: Record<string, { describe: string; start: () => Promise<Startable
     describe: 'CRM accounts, leads, tasks and owners (CRM_SCOPES, CRM_DATABASE_URL, CRM_DATA_DIR)',
     start: async () => (await import('@tollgate/crm')).createCrmServerFromEnv(),
   },
+  enrichment: {
+    describe:
+      'company signals from an enrichment vendor, cached (ENRICHMENT_VENDOR_URL, ENRICHMENT_API_KEY, ENRICHMENT_SCOPES)',
+    start: async () => (await import('@tollgate/enrichment')).createEnrichmentServerFromEnv(),
+  },
+  warehouse: {
+    describe: 'read-only accounts, usage and named queries (WAREHOUSE_DATABASE_URL, WAREHOUSE_QUERIES, WAREHOUSE_SCOPES)',
+    start: async () => (await import('@tollgate/warehouse')).createWarehouseServerFromEnv(),
+  },
   outreach: {
     describe: 'email drafts, never sent (OUTREACH_SCOPES, OUTREACH_DATABASE_URL, OUTREACH_DATA_DIR)',
     start: async () => (await import('@tollgate/outreach')).createOutreachServerFromEnv(),

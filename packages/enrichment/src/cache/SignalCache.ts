@@ -1,0 +1,57 @@
+import type { Database } from '@tollgate/core';
+import { type AccountSignals, accountSignalsSchema } from '../accountSignals.ts';
+
+/** Seven days: firmographics change slowly, and every vendor match costs a credit. */
+export const DEFAULT_CACHE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const storedSignalsSchema = accountSignalsSchema.omit({ cached: true });
+
+/** What the cache holds for a domain: a fresh entry, or a reason to ask the vendor. */
+export type CacheLookup =
+  | { hit: true; signals: AccountSignals; ageMs: number }
+  | { hit: false; reason: 'absent' | 'expired' | 'unreadable' };
+
+/**
+ * Vendor answers (matches and not-found alike) in the server's own database, keyed by normalized
+ * domain. Errors are never stored: a failed lookup must be retried, not remembered.
+ */
+export class SignalCache {
+  readonly #db: Database;
+  readonly ttlMs: number;
+
+  constructor(db: Database, ttlMs: number = DEFAULT_CACHE_TTL_MS) {
+    this.#db = db;
+    this.ttlMs = ttlMs;
+  }
+
+  /** The entry for `domain` if it is younger than the TTL at `now`. */
+  async get(domain: string, now: number = Date.now()): Promise<CacheLookup> {
+    const { rows } = await this.#db.query<{ signals: unknown; fetched_at: unknown }>(
+      'SELECT signals, fetched_at FROM enrichment_cache WHERE domain = $1',
+      [domain],
+    );
+    const row = rows[0];
+    if (row === undefined) return { hit: false, reason: 'absent' };
+    const fetchedAt = toTime(row.fetched_at);
+    const ageMs = now - fetchedAt;
+    if (ageMs >= this.ttlMs) return { hit: false, reason: 'expired' };
+    // A row written by an older version of this server may not fit today's schema; ask again.
+    const parsed = storedSignalsSchema.safeParse(row.signals);
+    if (!parsed.success) return { hit: false, reason: 'unreadable' };
+    return { hit: true, signals: { ...parsed.data, cached: true }, ageMs: Math.max(0, ageMs) };
+  }
+
+  /** Stores (or replaces) the vendor's answer for its domain. */
+  async put(signals: AccountSignals): Promise<void> {
+    const { cached: _cached, ...stored } = signals;
+    await this.#db.query(
+      `INSERT INTO enrichment_cache (domain, signals, fetched_at) VALUES ($1, $2, $3)
+       ON CONFLICT (domain) DO UPDATE SET signals = EXCLUDED.signals, fetched_at = EXCLUDED.fetched_at`,
+      [stored.domain, JSON.stringify(stored), stored.fetched_at],
+    );
+  }
+}
+
+function toTime(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Date.parse(String(value));
+}

@@ -1,0 +1,65 @@
+import {
+  createStoredServer,
+  type Database,
+  type LoggerOptions,
+  openServerDatabase,
+  type StoredServer,
+} from '@tollgate/core';
+import { SignalCache } from './cache/SignalCache.ts';
+import { ENRICHMENT_SCOPES, enrichmentSettingsFromEnv } from './enrichmentSettings.ts';
+import { enrichmentMigrations } from './migrations.ts';
+import { getAccountSignalsTool } from './tools/getAccountSignals.ts';
+import { PdlClient, type PdlClientOptions } from './vendor/PdlClient.ts';
+
+/** The version the enrichment server reports to clients. */
+export const ENRICHMENT_VERSION = '0.1.0';
+
+export interface EnrichmentServerOptions {
+  /** The server's own database: the signal cache and idempotency keys. */
+  db: Database;
+  /** The vendor and the server's own credential for it; redacted from every record, error and log line. */
+  vendor: PdlClientOptions;
+  /** Default: every enrichment scope. */
+  grantedScopes?: readonly string[];
+  /** How long a vendor answer is served from the cache. Default 7 days. */
+  cacheTtlMs?: number | undefined;
+  /** Other values to redact everywhere (a database URL, for one). */
+  secrets?: readonly (string | undefined)[];
+  principal?: string | undefined;
+  log?: Omit<LoggerOptions, 'redactor'>;
+}
+
+/** The enrichment MCP server: company signals from the vendor, cached in its own store. */
+export async function createEnrichmentServer(options: EnrichmentServerOptions): Promise<StoredServer> {
+  const vendor = new PdlClient(options.vendor);
+  const cache = new SignalCache(options.db, options.cacheTtlMs);
+  return createStoredServer({
+    name: 'enrichment',
+    version: ENRICHMENT_VERSION,
+    db: options.db,
+    migrations: enrichmentMigrations,
+    tools: [getAccountSignalsTool(vendor, cache)],
+    grantedScopes: options.grantedScopes ?? ENRICHMENT_SCOPES,
+    secrets: [options.vendor.apiKey, ...(options.secrets ?? [])],
+    principal: options.principal,
+    ...(options.log === undefined ? {} : { log: options.log }),
+    instructions:
+      'Company firmographics by domain. Null fields are unknown, not zero; status "not_found" is an answer. ' +
+      'Answers are cached; retry rate_limited after retry_after_ms and stop on quota_exhausted.',
+  });
+}
+
+/** Builds the server as `tollgate serve enrichment` does, from ENRICHMENT_* settings in the environment. */
+export async function createEnrichmentServerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StoredServer> {
+  const settings = enrichmentSettingsFromEnv(env);
+  return createEnrichmentServer({
+    db: await openServerDatabase('enrichment', settings),
+    vendor: { url: settings.vendorUrl, apiKey: settings.apiKey, timeoutMs: settings.timeoutMs },
+    grantedScopes: settings.grantedScopes,
+    cacheTtlMs: settings.cacheTtlMs,
+    secrets: [settings.databaseUrl],
+    principal: settings.principal,
+  });
+}

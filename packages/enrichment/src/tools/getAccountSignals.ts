@@ -1,0 +1,49 @@
+import { defineTool, domainSchema } from '@tollgate/core';
+import * as z from 'zod';
+import { accountSignalsSchema } from '../accountSignals.ts';
+import type { SignalCache } from '../cache/SignalCache.ts';
+import { matchedSignals, notFoundSignals } from '../toAccountSignals.ts';
+import type { PdlClient } from '../vendor/PdlClient.ts';
+
+// The gate's deadline sits past the vendor's own timeout, so a slow vendor is reported by the
+// adapter (naming the vendor and its timeout) rather than cut off by the gate.
+const DEADLINE_MARGIN_MS = 2000;
+
+/** The get_account_signals tool: the cache first, then the vendor, whose answer is cached. */
+export const getAccountSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
+  defineTool({
+    name: 'get_account_signals',
+    title: 'Get account signals',
+    description:
+      'Firmographics for a company by its domain (name, size, industry, revenue band, location, funding), from ' +
+      'the enrichment vendor or the server’s cache. Fields the vendor does not know are null; a company the ' +
+      'vendor does not know is status "not_found", not an error. confidence (0-1) says how sure the match is.',
+    scopes: ['signals:read'],
+    kind: 'read',
+    openWorld: true,
+    timeoutMs: vendor.timeoutMs + DEADLINE_MARGIN_MS,
+    input: z.object({
+      domain: domainSchema('Company domain such as acme.com; a URL or www. prefix is normalized away'),
+    }),
+    output: accountSignalsSchema,
+    handler: async ({ domain }, ctx) => {
+      const found = await cache.get(domain);
+      if (found.hit) {
+        // Call records do not carry outputs; this line (with the call's call_id) shows the hit there.
+        ctx.logger.info({ cache: 'hit', domain, age_ms: found.ageMs }, 'enrichment cache hit');
+        return found.signals;
+      }
+      ctx.logger.info({ cache: 'miss', domain, reason: found.reason }, 'enrichment cache miss');
+      const lookup = await vendor.enrichCompany(domain, ctx.signal);
+      const fetchedAt = new Date();
+      const signals =
+        lookup.status === 'matched'
+          ? matchedSignals(domain, lookup.company, fetchedAt)
+          : notFoundSignals(domain, fetchedAt);
+      // The vendor already billed this answer; a failed cache write must not throw it away.
+      await cache.put(signals).catch((error: unknown) => {
+        ctx.logger.warn({ err: error, domain }, 'enrichment cache write failed');
+      });
+      return signals;
+    },
+  });

@@ -1,0 +1,101 @@
+import type { Database } from '@tollgate/core';
+import { DEFAULT_SEED, type DemoCompany, demoCompanies, Random, type Seed } from '@tollgate/simulators';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface DemoWarehouseOptions {
+  /** How many demo accounts; the same companies the simulators know, in the same order. Default 400. */
+  accounts?: number;
+  seed?: Seed;
+  /** The moment usage is measured back from. Default: now. */
+  asOf?: Date;
+}
+
+function segmentOf(employees: number | null): string {
+  if (employees === null || employees < 200) return 'smb';
+  if (employees < 1000) return 'mid_market';
+  return 'enterprise';
+}
+
+function planOf(random: Random, employees: number | null): { plan: string; arr: number } {
+  const size = employees ?? 20;
+  if (size >= 1000) return { plan: 'enterprise', arr: random.int(60, 400) * 1000 };
+  if (size >= 200) return { plan: 'business', arr: random.int(15, 80) * 1000 };
+  return random.chance(0.4) ? { plan: 'free', arr: 0 } : { plan: 'team', arr: random.int(1, 15) * 1000 };
+}
+
+/**
+ * Usage over the last 60 days. Engagement is drawn per account: a fifth have none at all (too
+ * thin to score on intent), a few are very active and look at pricing or ask for a demo.
+ */
+function usageOf(random: Random, company: DemoCompany, asOf: number) {
+  const events: { domain: string; user_id: string; event_type: string; occurred_at: string }[] = [];
+  const engagement = random.float();
+  if (engagement < 0.2) return events;
+  const users = Math.max(1, Math.min(40, Math.round((company.employee_count ?? 10) / 25)));
+  const activeUsers = Math.max(1, Math.round(users * engagement));
+  const sessions = Math.round(engagement * engagement * 60);
+  const at = () => new Date(asOf - random.int(0, 59) * DAY_MS - random.int(0, DAY_MS - 1)).toISOString();
+  const user = () => `u${random.int(1, activeUsers)}`;
+  for (let i = 0; i < sessions; i++)
+    events.push({ domain: company.domain, user_id: user(), event_type: 'session', occurred_at: at() });
+  const pricingViews = engagement > 0.6 ? random.int(0, Math.round(engagement * 8)) : 0;
+  for (let i = 0; i < pricingViews; i++) {
+    events.push({
+      domain: company.domain,
+      user_id: user(),
+      event_type: 'pricing_page_view',
+      occurred_at: at(),
+    });
+  }
+  if (engagement > 0.85 && random.chance(0.5)) {
+    events.push({ domain: company.domain, user_id: user(), event_type: 'demo_request', occurred_at: at() });
+  }
+  return events;
+}
+
+/**
+ * Fills an empty demo warehouse with deterministic accounts and usage events: the same seed gives
+ * the same data. Does nothing when accounts already exist, so restarts keep what is there.
+ */
+export async function seedDemoWarehouse(db: Database, options: DemoWarehouseOptions = {}): Promise<number> {
+  const existing = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM wh_accounts');
+  if ((existing.rows[0]?.n ?? 0) > 0) return 0;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const asOf = (options.asOf ?? new Date()).getTime();
+  const companies = demoCompanies(seed, options.accounts ?? 400);
+  await db.transaction(async (tx) => {
+    for (let start = 0; start < companies.length; start += 500) {
+      const accounts = [];
+      const events = [];
+      for (const company of companies.slice(start, start + 500)) {
+        const random = new Random(seed, 'warehouse', company.domain);
+        const { plan, arr } = planOf(random, company.employee_count);
+        accounts.push({
+          domain: company.domain,
+          name: company.name,
+          segment: segmentOf(company.employee_count),
+          employee_count: company.employee_count,
+          industry: company.industry,
+          country: company.location?.country ?? null,
+          plan,
+          arr,
+          signed_up_at: new Date(asOf - random.int(60, 900) * DAY_MS).toISOString(),
+        });
+        events.push(...usageOf(random, company, asOf));
+      }
+      // One statement per chunk: a JSON array expanded by Postgres beats thousands of INSERTs.
+      await tx.query(
+        `INSERT INTO wh_accounts SELECT * FROM jsonb_populate_recordset(NULL::wh_accounts, $1::jsonb)`,
+        [JSON.stringify(accounts)],
+      );
+      if (events.length > 0) {
+        await tx.query(
+          `INSERT INTO wh_usage_events SELECT * FROM jsonb_populate_recordset(NULL::wh_usage_events, $1::jsonb)`,
+          [JSON.stringify(events)],
+        );
+      }
+    }
+  });
+  return companies.length;
+}
