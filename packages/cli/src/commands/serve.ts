@@ -18,7 +18,8 @@ const SERVERS: Record<string, { describe: string; start: () => Promise<Startable
     start: async () => (await import('@tollgate/enrichment')).createEnrichmentServerFromEnv(),
   },
   warehouse: {
-    describe: 'read-only accounts, usage and named queries (WAREHOUSE_DATABASE_URL, WAREHOUSE_QUERIES, WAREHOUSE_SCOPES)',
+    describe:
+      'read-only accounts, usage and named queries (WAREHOUSE_DATABASE_URL, WAREHOUSE_QUERIES, WAREHOUSE_SCOPES)',
     start: async () => (await import('@tollgate/warehouse')).createWarehouseServerFromEnv(),
   },
   outreach: {
