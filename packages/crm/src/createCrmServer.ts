@@ -7,6 +7,7 @@ import {
   serverSettingsFromEnv,
 } from '@tollgate/core';
 import type { CrmAdapter } from './adapter/CrmAdapter.ts';
+import { crmAdapterFromEnv } from './adapter/crmAdapterFromEnv.ts';
 import { crmMigrations } from './adapter/migrations.ts';
 import { SqlCrmAdapter } from './adapter/SqlCrmAdapter.ts';
 import { CRM_SCOPES, crmTools } from './tools/index.ts';
@@ -53,13 +54,19 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
   return { ...stored, adapter };
 }
 
-/** Builds the CRM server as `tollgate serve crm` does, from CRM_* settings in the environment. */
+/**
+ * Builds the CRM server as `tollgate serve crm` does, from CRM_* settings in the environment
+ * (`CRM_ADAPTER` and `CRM_HUBSPOT_*` choose where records live; see crmAdapterFromEnv).
+ */
 export async function createCrmServerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<CrmServer> {
   const settings = serverSettingsFromEnv('CRM', CRM_SCOPES, env);
+  // Read before the database opens, so a missing setting fails at once and names itself.
+  const { adapter, secrets } = crmAdapterFromEnv(env);
   return createCrmServer({
     db: await openServerDatabase('crm', settings),
+    ...(adapter === undefined ? {} : { adapter }),
     grantedScopes: settings.grantedScopes,
-    secrets: [settings.databaseUrl],
+    secrets: [settings.databaseUrl, ...secrets],
     principal: settings.principal,
   });
 }

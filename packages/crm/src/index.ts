@@ -1,4 +1,6 @@
 export type { CrmAdapter } from './adapter/CrmAdapter.ts';
+export { type CrmAdapterChoice, crmAdapterFromEnv } from './adapter/crmAdapterFromEnv.ts';
+export { HubSpotCrmAdapter, type HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
 export { crmMigrations } from './adapter/migrations.ts';
 export { SqlCrmAdapter } from './adapter/SqlCrmAdapter.ts';
 export {

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/codes.ts';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
@@ -29,6 +30,15 @@ export interface ServerIdempotency {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Errors by which an upstream says it made nothing: the key can be freed for a corrected retry. */
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'invalid_input',
+  'not_found',
+  'forbidden',
+  'conflict',
+  'quota_exhausted',
+]);
 
 /** A failure carried through a rolled-back transaction. */
 class Rollback extends Error {
@@ -145,8 +155,9 @@ export async function serverIdempotency(
 
   /**
    * The effect happens upstream, outside any transaction of ours, and the result is stored after it.
-   * A timeout or crash may leave an effect without a stored result, so a retryable failure keeps the
-   * key and ends its lease: the next attempt takes it over and runs the tool's `recover` first.
+   * A timeout, crash or garbled answer may leave an effect without a stored result, so any failure
+   * but a refusal keeps the key and ends its lease: the next attempt takes it over and runs the
+   * tool's `recover` first.
    */
   async function runUpstreamEffect(next: () => Promise<Outcome>, id: KeyId, owner: string, tool: string) {
     let result: Outcome;
@@ -157,8 +168,10 @@ export async function serverIdempotency(
       throw error;
     }
     if (!result.ok) {
-      if (result.error.retryable) await store.expire(id, owner);
-      else await store.release(id, owner);
+      // Only a refusal proves nothing was made upstream. A retryable failure, a garbled answer
+      // (upstream_contract_violation) or an internal error may follow a write that happened.
+      if (REFUSALS.has(result.error.code)) await store.release(id, owner);
+      else await store.expire(id, owner);
       return result;
     }
     if (!(await store.complete(db, id, owner, result.output))) return lostLease(tool);

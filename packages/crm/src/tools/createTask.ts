@@ -3,6 +3,12 @@ import * as z from 'zod';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { domainInput, TASK_KINDS, taskSchema } from '../schemas.ts';
 
+/**
+ * The key a task carries upstream. The gate scopes keys to the caller, so the upstream copy is scoped
+ * the same way: two callers that chose the same key must never recover each other's task.
+ */
+const upstreamKey = (principal: string, key: string) => `${principal}:${key}`;
+
 export const createTaskTool = (crm: CrmAdapter) => {
   const findTaskByKey = crm.findTaskByKey?.bind(crm);
   return defineTool({
@@ -20,14 +26,19 @@ export const createTaskTool = (crm: CrmAdapter) => {
       note: z.string().min(1).max(4000).describe('What to do and why, for the person who picks the task up'),
     }),
     output: z.object({ task: taskSchema.describe('The created task') }),
-    handler: async (input, ctx) => ({ task: await crm.createTask(input, ctx.db) }),
+    handler: async (input, ctx) => ({
+      task: await crm.createTask(
+        { ...input, idempotency_key: upstreamKey(ctx.principal.id, input.idempotency_key) },
+        ctx.db,
+      ),
+    }),
     // Only adapters whose tasks live upstream can find an earlier attempt's task; a local store
     // commits the task with its key, so there is nothing to recover.
     recover:
       findTaskByKey === undefined
         ? undefined
-        : async ({ idempotency_key }) => {
-            const task = await findTaskByKey(idempotency_key);
+        : async ({ idempotency_key }, ctx) => {
+            const task = await findTaskByKey(upstreamKey(ctx.principal.id, idempotency_key));
             return task === undefined ? undefined : { task };
           },
   });

@@ -1,0 +1,171 @@
+import { isToolError } from '@tollgate/core';
+import { DEFAULT_EXPIRED_CRM_TOKEN, startCrmSimulator } from '@tollgate/simulators';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hubSpotAdapter } from '../crmTestVariants.ts';
+import { type HubSpotHarness, hubSpotHarnesses } from '../hubspotTestHarness.ts';
+
+// HubSpot's failure signals, each met through the whole gate, as the caller sees them.
+describe('the HubSpot adapter maps HubSpot’s failures to the error contract', () => {
+  const harnesses = hubSpotHarnesses();
+  let h: HubSpotHarness | undefined;
+  const start = async (...args: Parameters<typeof harnesses.start>) => {
+    h = await harnesses.start(...args);
+    return h;
+  };
+  beforeAll(harnesses.open);
+  afterAll(harnesses.drop);
+  afterEach(async () => {
+    // Whatever failed, neither the results nor the call records may carry a token.
+    h?.expectNoToken();
+    await h?.close();
+    h = undefined;
+  });
+
+  it('answers the rolling 10-second limit with rate_limited, waiting the interval HubSpot names', async () => {
+    const { call, callError } = await start({ rateLimit: { max: 2, intervalMs: 4000 } });
+    await call('get_account', { domain: 'acme.com' });
+    await call('get_account', { domain: 'acme.com' });
+    const error = await callError('get_account', { domain: 'acme.com' });
+    expect(error).toMatchObject({ code: 'rate_limited', retryable: true, retry_after_ms: 4000 });
+    expect(error.details).toMatchObject({ upstream_status: 429, policy: 'TEN_SECONDLY_ROLLING' });
+  });
+
+  it('answers the search limit (SECONDLY) with rate_limited and a one-second wait', async () => {
+    const { call, callError } = await start({ searchRateLimit: { max: 1, intervalMs: 60_000 } });
+    await call('search_leads', {});
+    const error = await callError('list_tasks', {});
+    expect(error).toMatchObject({ code: 'rate_limited', retryable: true, retry_after_ms: 1000 });
+    expect(error.details).toMatchObject({ policy: 'SECONDLY' });
+  });
+
+  it('answers the daily cap with quota_exhausted, terminal until it resets', async () => {
+    const { call, callError } = await start({ dailyLimit: { max: 1, periodMs: 60_000 } });
+    await call('get_account', { domain: 'acme.com' });
+    const error = await callError('upsert_account', { domain: 'acme.com', name: 'Acme' });
+    expect(error).toMatchObject({ code: 'quota_exhausted', retryable: false });
+    expect(error.message).toContain('resets');
+    expect(error.details).toMatchObject({ policy: 'DAILY' });
+  });
+
+  it('answers a locked record with locked, retryable after HubSpot’s two seconds', async () => {
+    const { callError } = await start({ faults: { errors: { lock: 1 } } });
+    const error = await callError('upsert_lead', { email: 'ada@acme.com', domain: 'acme.com' });
+    expect(error).toMatchObject({ code: 'locked', retryable: true, retry_after_ms: 2000 });
+  });
+
+  it('answers 477 migration, an outage and gateway pages with upstream_unavailable, honouring Retry-After', async () => {
+    const { sim, callError } = await start({ faults: { errors: { migration: 1 }, retryAfterSeconds: 3 } });
+    const migration = await callError('get_account', { domain: 'acme.com' });
+    expect(migration).toMatchObject({ code: 'upstream_unavailable', retryable: true, retry_after_ms: 3000 });
+    expect(migration.details).toMatchObject({ upstream_status: 477 });
+
+    sim.setFaults({ outages: [{ startMs: 0 }], retryAfterSeconds: 2 });
+    const outage = await callError('create_task', {
+      domain: 'acme.com',
+      kind: 'follow_up',
+      note: 'n',
+      idempotency_key: 'outage-1',
+    });
+    expect(outage).toMatchObject({ code: 'upstream_unavailable', retryable: true, retry_after_ms: 2000 });
+
+    sim.setFaults({ errors: { server_error: 1 } });
+    const statuses = new Set<unknown>();
+    for (let i = 0; i < 8; i++) {
+      const error = await callError('search_leads', {});
+      expect(error).toMatchObject({ code: 'upstream_unavailable', retryable: true });
+      statuses.add(error.details.upstream_status);
+    }
+    expect([...statuses].every((status) => [502, 503, 504].includes(status as number))).toBe(true);
+    expect(statuses.size).toBeGreaterThan(1);
+  });
+
+  it('refuses answers in a changed shape as upstream_contract_violation, logged at error level', async () => {
+    const { sim, call, callError, logs } = await start();
+    await call('upsert_account', { domain: 'acme.com', name: 'Acme' });
+    sim.setFaults({ shapeChange: 1 });
+    for (const [tool, args] of [
+      ['get_account', { domain: 'acme.com' }],
+      ['upsert_account', { domain: 'acme.com', score: 50 }],
+    ] as const) {
+      const error = await callError(tool, args);
+      expect(error).toMatchObject({ code: 'upstream_contract_violation', retryable: false });
+    }
+    sim.setFaults({});
+    await call('upsert_lead', { email: 'ada@acme.com', domain: 'acme.com' });
+    sim.setFaults({ shapeChange: 1 });
+    const search = await callError('search_leads', {});
+    expect(search.message).toContain('results.0.id');
+    const violations = logs.calls().filter((record) => record.outcome === 'upstream_contract_violation');
+    expect(violations).toHaveLength(3);
+    expect(violations.every((record) => record.level === 'error')).toBe(true);
+  });
+
+  it('reports an expired or unknown token as a terminal credential failure that never shows the token', async () => {
+    const sim = await startCrmSimulator({ indexingLagMs: 0 });
+    try {
+      for (const [token, category] of [
+        [sim.expiredToken ?? '', 'EXPIRED_AUTHENTICATION'],
+        ['not-the-token-of-this-portal', 'INVALID_AUTHENTICATION'],
+      ] as const) {
+        const error = await hubSpotAdapter(sim, { token })
+          .getAccount('acme.com')
+          .catch((e: unknown) => e);
+        expect(isToolError(error, 'internal')).toBe(true);
+        const text = JSON.stringify({
+          ...(error as object),
+          message: String(error),
+          stack: (error as Error).stack,
+        });
+        expect(text).toContain(category);
+        expect(text).not.toContain(token);
+      }
+    } finally {
+      await sim.close();
+    }
+    // Through the gate, with the expired token: a terminal error naming the category, and owners
+    // (configured, not fetched) still listed.
+    const { call, callError } = await start({}, { token: DEFAULT_EXPIRED_CRM_TOKEN });
+    await call('list_owners', {});
+    const refused = await callError('get_account', { domain: 'acme.com' });
+    expect(refused).toMatchObject({ code: 'internal', retryable: false, details: { upstream_status: 401 } });
+    expect(refused.message).toContain('EXPIRED_AUTHENTICATION');
+  });
+
+  it('answers a request HubSpot never answers with timeout, and an unreachable HubSpot with upstream_unavailable', async () => {
+    const { sim, callError } = await start({ faults: { hang: 1 } }, { timeoutMs: 150 });
+    const timeout = await callError('get_account', { domain: 'acme.com' });
+    expect(timeout).toMatchObject({ code: 'timeout', retryable: true, details: { timeout_ms: 150 } });
+
+    const gone = await startCrmSimulator();
+    await gone.close();
+    const error = await hubSpotAdapter(gone)
+      .getAccount('acme.com')
+      .catch((e: unknown) => e);
+    expect(isToolError(error, 'upstream_unavailable')).toBe(true);
+    expect(String(error)).toContain('ECONNREFUSED');
+    expect(sim.stats().hangs).toBe(1);
+  });
+
+  it('answers 409 CONFLICT with conflict, quoting the existing record', async () => {
+    // A portal that made tollgate_key unique on tasks answers a second create with 409.
+    const { adapter } = await start({ uniqueProperties: { tasks: ['tollgate_key'] } });
+    const input = { idempotency_key: 'dup-1', domain: 'acme.com', kind: 'follow_up', note: 'n' } as const;
+    const first = await adapter.createTask(input, undefined);
+    const error = await adapter.createTask(input, undefined).catch((e: unknown) => e);
+    expect(isToolError(error, 'conflict')).toBe(true);
+    expect(String(error)).toContain(`Existing ID: ${first.id}`);
+  });
+
+  it('answers a 400 VALIDATION_ERROR with invalid_input carrying HubSpot’s reason', async () => {
+    // A portal without the unique tollgate_domain property refuses the upsert key.
+    const { callError } = await start({ uniqueProperties: { companies: [] } });
+    const error = await callError('upsert_account', { domain: 'acme.com' });
+    expect(error).toMatchObject({
+      code: 'invalid_input',
+      retryable: false,
+      details: { upstream_status: 400 },
+    });
+    expect(error.message).toContain('tollgate_domain is not a unique identifier property');
+    expect(error.hint).toContain('operator');
+  });
+});

@@ -1,0 +1,240 @@
+import { InvalidInputError, type Queryable, UpstreamContractViolationError } from '@tollgate/core';
+import type {
+  Account,
+  AccountUpsert,
+  Lead,
+  LeadFilter,
+  LeadUpsert,
+  Owner,
+  Task,
+  TaskFilter,
+  TaskInput,
+} from '../schemas.ts';
+import type { CrmAdapter } from './CrmAdapter.ts';
+import { errorFromBatchItem } from './hubspotErrors.ts';
+import { HubSpotHttp } from './hubspotHttp.ts';
+import {
+  COMPANY_KEY,
+  COMPANY_PROPERTIES,
+  CONTACT_PROPERTIES,
+  companyProperties,
+  contactProperties,
+  DEFAULT_OWNERS,
+  leadFilterGroups,
+  TASK_PROPERTIES,
+  taskFilterGroups,
+  taskProperties,
+  toAccount,
+  toLead,
+  toTask,
+} from './hubspotMapping.ts';
+import { type ApiObject, apiObjectSchema, batchUpsertSchema } from './hubspotSchemas.ts';
+import { BY_ID, byHubSpotId, SEARCH_CAP, searchAll, searchPage } from './hubspotSearch.ts';
+
+/** Settings of {@link HubSpotCrmAdapter}. */
+export interface HubSpotCrmOptions {
+  /** API base URL: https://api.hubapi.com, or a simulator's. */
+  url: string | URL;
+  /** The server's own private-app token; never a caller's. Pass it to the server's `secrets` too. */
+  token: string;
+  /** Per-request deadline in milliseconds; default 10 000. */
+  timeoutMs?: number;
+  /** The owners list_owners reports and owner_id accepts; default the built-in store's demo owners. */
+  owners?: readonly Owner[];
+  /** How long findTaskByKey keeps searching for a task the search index has not caught up with; default 3000. */
+  recoveryWindowMs?: number;
+}
+
+const RECOVERY_POLL_MS = 400; // stays under the search endpoints' 5 requests per second
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The CRM's records in a HubSpot portal (CRM v3 API), with the server's private-app token.
+ *
+ * Accounts are companies upserted by the unique custom property `tollgate_domain`; leads are
+ * contacts upserted by `email`; tasks are task objects carrying `tollgate_key` (the idempotency key),
+ * `tollgate_domain` and `tollgate_kind` (see hubspotMapping.ts for every property). Owners are a
+ * configured list: the v3 API's owners endpoint is not modelled by the simulator.
+ *
+ * HubSpot's search lags behind writes by seconds: search_leads and list_tasks may miss a record
+ * written a moment ago, or show its previous values. Reads by key (get_account) and writes are
+ * consistent. Task recovery (findTaskByKey) has to search, so it polls for a short window.
+ */
+export class HubSpotCrmAdapter implements CrmAdapter {
+  readonly kind = 'hubspot';
+  readonly #http: HubSpotHttp;
+  readonly #owners: readonly Owner[];
+  readonly #recoveryWindowMs: number;
+
+  constructor(options: HubSpotCrmOptions) {
+    this.#http = new HubSpotHttp({
+      url: options.url,
+      token: options.token,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+    this.#owners = options.owners ?? DEFAULT_OWNERS;
+    this.#recoveryWindowMs = options.recoveryWindowMs ?? 3000;
+  }
+
+  async getAccount(domain: string): Promise<Account | null> {
+    const object = await this.#http.find({
+      method: 'GET',
+      path: `/crm/v3/objects/companies/${encodeURIComponent(domain)}`,
+      query: { idProperty: COMPANY_KEY, properties: COMPANY_PROPERTIES.join(',') },
+      schema: apiObjectSchema,
+    });
+    return object === undefined ? null : toAccount(object);
+  }
+
+  async upsertAccount(input: AccountUpsert): Promise<{ account: Account; created: boolean }> {
+    if (input.owner_id != null && !this.#owners.some((owner) => owner.id === input.owner_id)) {
+      throw new InvalidInputError(`owner_id "${input.owner_id}" is not a known owner.`, {
+        hint: 'Call list_owners and use one of its ids, or pass null to leave the account unassigned.',
+        details: { issues: [{ path: 'owner_id', message: 'unknown owner' }] },
+      });
+    }
+    const { object, created } = await this.#upsert(
+      'companies',
+      COMPANY_KEY,
+      input.domain,
+      companyProperties(input),
+      COMPANY_PROPERTIES,
+    );
+    return { account: toAccount(object), created };
+  }
+
+  async upsertLead(input: LeadUpsert): Promise<{ lead: Lead; created: boolean }> {
+    const { object, created } = await this.#upsert(
+      'contacts',
+      'email',
+      input.email,
+      contactProperties(input),
+      CONTACT_PROPERTIES,
+    );
+    return { lead: toLead(object), created };
+  }
+
+  /**
+   * HubSpot's search pages with an opaque offset into one result set and has no range filter on
+   * text, so "after this email" cannot be asked of it. Every match is read (200 a request, up to
+   * HubSpot's 10 000) and ordered by email here: each page is correct, and costs one search per
+   * 200 matches. Above 10 000 matches the filter is refused rather than silently cut short.
+   */
+  async searchLeads(filter: LeadFilter, after: string | undefined, limit: number): Promise<Lead[]> {
+    const objects = await searchAll(
+      this.#http,
+      'contacts',
+      leadFilterGroups(filter),
+      CONTACT_PROPERTIES,
+      SEARCH_CAP,
+    );
+    return objects
+      .map(toLead)
+      .filter((lead) => after === undefined || lead.email > after)
+      .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0))
+      .slice(0, limit);
+  }
+
+  /** The effect is upstream, so `tx` is ignored; the gate leases the key and recovers with findTaskByKey. */
+  async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<Task> {
+    const object = await this.#http.send({
+      method: 'POST',
+      path: '/crm/v3/objects/tasks',
+      body: { properties: taskProperties(input, new Date()) },
+      schema: apiObjectSchema,
+      ok: [200, 201],
+    });
+    return toTask(object);
+  }
+
+  /**
+   * Tasks have no unique property to read by, so this must search, and a task created a moment ago
+   * (a lost answer, then an immediate retry) may not be indexed yet. Rather than keep state across
+   * calls (which a restart or a second replica would lose), it searches again for a short window
+   * before answering "never made". Cost: a recovery where nothing was made waits the whole window.
+   * A lag longer than the window can still yield a duplicate.
+   */
+  async findTaskByKey(key: string): Promise<Task | undefined> {
+    const deadline = Date.now() + this.#recoveryWindowMs;
+    for (;;) {
+      const page = await searchPage(this.#http, 'tasks', {
+        filterGroups: [{ filters: [{ propertyName: 'tollgate_key', operator: 'EQ', value: key }] }],
+        properties: TASK_PROPERTIES,
+        sorts: BY_ID,
+        limit: 10,
+      });
+      // Search text matching ignores case; idempotency keys do not.
+      const found = page.results.filter((object) => object.properties.tollgate_key === key).sort(byHubSpotId);
+      if (found[0] !== undefined) return toTask(found[0]);
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(RECOVERY_POLL_MS, left));
+    }
+  }
+
+  /**
+   * Oldest first is HubSpot id order (ids grow with creation), which search can both sort by and
+   * filter on, so the page after a task is `hs_object_id > after`: one search per page.
+   */
+  async listTasks(filter: TaskFilter, after: string | undefined, limit: number): Promise<Task[]> {
+    if (after !== undefined && !/^\d+$/.test(after)) {
+      throw new InvalidInputError('The cursor cannot be used: it does not point at a HubSpot task.', {
+        hint: 'Omit cursor to start over.',
+        details: { issues: [{ path: 'cursor', message: 'not a HubSpot task id' }] },
+      });
+    }
+    const objects = await searchAll(
+      this.#http,
+      'tasks',
+      taskFilterGroups(filter, after),
+      TASK_PROPERTIES,
+      limit,
+    );
+    return objects.sort(byHubSpotId).slice(0, limit).map(toTask);
+  }
+
+  async listOwners(): Promise<Owner[]> {
+    return this.#owners.map((owner) => ({ ...owner }));
+  }
+
+  /** Holds no connections of its own. */
+  async close(): Promise<void> {}
+
+  /**
+   * A one-input batch upsert, so a repeated call leaves one record and `new` says which. HubSpot
+   * echoes only some properties on writes, so the record is read back (consistently, by id) when
+   * the echo lacks any property the caller will see.
+   */
+  async #upsert(
+    type: 'companies' | 'contacts',
+    idProperty: string,
+    id: string,
+    properties: Record<string, string | number>,
+    read: readonly string[],
+  ): Promise<{ object: ApiObject; created: boolean }> {
+    const answer = await this.#http.send({
+      method: 'POST',
+      path: `/crm/v3/objects/${type}/batch/upsert`,
+      body: { inputs: [{ id, idProperty, properties }] },
+      schema: batchUpsertSchema,
+      ok: [200, 207],
+    });
+    const result = answer.results[0];
+    if (result === undefined) {
+      const failed = answer.errors?.[0];
+      throw failed === undefined
+        ? new UpstreamContractViolationError(
+            `HubSpot's ${type} upsert answered neither a result nor an error.`,
+          )
+        : errorFromBatchItem(failed);
+    }
+    if (read.every((name) => name in result.properties)) return { object: result, created: result.new };
+    const object = await this.#http.send({
+      method: 'GET',
+      path: `/crm/v3/objects/${type}/${encodeURIComponent(result.id)}`,
+      query: { properties: read.join(',') },
+      schema: apiObjectSchema,
+    });
+    return { object, created: result.new };
+  }
+}

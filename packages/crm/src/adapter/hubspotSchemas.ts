@@ -1,0 +1,57 @@
+import * as z from 'zod';
+
+/*
+ * The parts of HubSpot's CRM v3 answers the adapter relies on. Every answer is parsed with these
+ * before use, so a renamed or missing field fails loudly as an upstream contract violation instead
+ * of turning into nulls. Fields the adapter does not read are left unchecked.
+ */
+
+/** One CRM object as read, searched, created or upserted. */
+export const apiObjectSchema = z.object({
+  id: z.string().min(1),
+  properties: z.record(z.string(), z.string().nullable()),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type ApiObject = z.infer<typeof apiObjectSchema>;
+
+/** HubSpot's error envelope, at the top level of an answer or per input of a batch. */
+export const errorEnvelopeSchema = z.object({
+  message: z.string(),
+  category: z.string().optional(),
+  correlationId: z.string().optional(),
+  policyName: z.string().optional(),
+  errors: z.array(z.object({ message: z.string().optional(), in: z.string().optional() })).optional(),
+});
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+/** `POST /crm/v3/objects/{type}/batch/upsert`: 200, or 207 when some inputs failed. */
+export const batchUpsertSchema = z.object({
+  results: z.array(apiObjectSchema.extend({ new: z.boolean() })),
+  errors: z.array(errorEnvelopeSchema).optional(),
+});
+
+/** `POST /crm/v3/objects/{type}/search`. */
+export const searchSchema = z.object({
+  total: z.number().int().min(0),
+  results: z.array(apiObjectSchema),
+  paging: z.object({ next: z.object({ after: z.string() }).optional() }).optional(),
+});
+export type SearchPage = z.infer<typeof searchSchema>;
+
+/** One search filter, as HubSpot's search endpoint takes it. */
+export interface SearchFilter {
+  propertyName: string;
+  operator: 'EQ' | 'GT' | 'GTE' | 'IN' | 'HAS_PROPERTY' | 'NOT_HAS_PROPERTY';
+  value?: string;
+  values?: string[];
+}
+
+/** The body of a search request. */
+export interface SearchBody {
+  filterGroups: { filters: SearchFilter[] }[];
+  properties: readonly string[];
+  sorts?: { propertyName: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+  limit: number;
+  after?: string;
+}

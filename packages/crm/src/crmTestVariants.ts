@@ -1,0 +1,136 @@
+import type { Client } from '@modelcontextprotocol/client';
+import { type Database, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { type Backend, backends } from '@tollgate/core/testing/backends';
+import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
+import { expect } from 'vitest';
+import type { CrmAdapter } from './adapter/CrmAdapter.ts';
+import { HubSpotCrmAdapter, type HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
+
+/** One way of storing CRM records that every tool test runs against. */
+export interface CrmVariant {
+  name: string;
+  /** Why the variant cannot run here, or '' when it can. */
+  skip: string;
+  /** Once before the variant's tests, and once after them. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
+  open(): Promise<OpenVariant>;
+}
+
+/** One test's store, opened fresh. */
+export interface OpenVariant {
+  /** The server's own database: idempotency keys, and the records of the built-in adapter. */
+  db: Database;
+  /** Undefined for the built-in adapter, which the server builds on `db`. */
+  adapter: CrmAdapter | undefined;
+  /** How many accounts the store holds. */
+  accountCount(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+/** A simulator with limits out of the way and no indexing lag: the built-in store has neither. */
+export const SHARED_SIMULATOR: CrmSimulatorOptions = {
+  seed: 7,
+  indexingLagMs: 0,
+  rateLimit: { max: 1_000_000, intervalMs: 10_000 },
+  searchRateLimit: { max: 100_000, intervalMs: 1000 },
+};
+
+/** The PGlite backend, for the server database of HubSpot-backed tests (its records live upstream). */
+export const pglite = (): Backend => backends().find((backend) => backend.name === 'pglite') as Backend;
+
+/** A HubSpot adapter for a simulator, with the simulator's token. */
+export function hubSpotAdapter(
+  sim: CrmSimulator,
+  options: Partial<HubSpotCrmOptions> = {},
+): HubSpotCrmAdapter {
+  return new HubSpotCrmAdapter({ url: sim.url, token: sim.token, timeoutMs: 2000, ...options });
+}
+
+const builtin = (backend: Backend): CrmVariant => ({
+  name: `builtin on ${backend.name}`,
+  skip: backend.skip,
+  open: async () => {
+    const { db, drop } = await backend.open();
+    const accountCount = async () => {
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM crm_accounts');
+      return rows[0]?.n ?? 0;
+    };
+    return { db, adapter: undefined, accountCount, drop };
+  },
+});
+
+/**
+ * One PGlite database shared by the tests of a file whose records live upstream: it holds only
+ * idempotency keys, which `reset` wipes, so each test starts as on a fresh store at a fraction of
+ * the cost. Servers get a handle whose close() leaves it open.
+ */
+export function sharedServerDatabase() {
+  let shared: Awaited<ReturnType<Backend['open']>> | undefined;
+  const db = (): Database => {
+    if (shared === undefined) throw new Error('open() the shared database first, in beforeAll');
+    const { db } = shared;
+    return {
+      kind: db.kind,
+      location: db.location,
+      query: (sql, params) => db.query(sql, params),
+      exec: (sql) => db.exec(sql),
+      transaction: (fn) => db.transaction(fn),
+      close: async () => {},
+    };
+  };
+  return {
+    open: async () => {
+      shared = await pglite().open();
+    },
+    drop: async () => shared?.drop(),
+    db,
+    reset: async () => {
+      // Before the first server has migrated the database there is nothing to wipe.
+      const { rows } = await db().query<{ t: string | null }>(
+        `SELECT to_regclass('tollgate_idempotency')::text AS t`,
+      );
+      if (rows[0]?.t) await db().query('DELETE FROM tollgate_idempotency');
+    },
+  };
+}
+
+/** The HubSpot adapter on a fresh simulator per test. */
+export function hubSpotVariant(): CrmVariant {
+  const database = sharedServerDatabase();
+  return {
+    name: 'hubspot on the simulator',
+    skip: '',
+    setup: database.open,
+    teardown: database.drop,
+    open: async () => {
+      const sim = await startCrmSimulator(SHARED_SIMULATOR);
+      await database.reset();
+      return {
+        db: database.db(),
+        adapter: hubSpotAdapter(sim),
+        accountCount: async () => sim.stats().records.companies,
+        drop: () => sim.close(),
+      };
+    },
+  };
+}
+
+/** The built-in adapter on both database backends. */
+export function builtinVariants(): CrmVariant[] {
+  return backends().map(builtin);
+}
+
+/** Calls a tool that must succeed and returns its structured output. */
+export async function call(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(JSON.stringify(result.structuredContent));
+  return result.structuredContent as Record<string, unknown> & { [key: string]: never };
+}
+
+/** Calls a tool that must fail and returns its error envelope. */
+export async function callError(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  expect(result.isError).toBe(true);
+  return toolErrorEnvelopeSchema.parse(result.structuredContent).error;
+}

@@ -1,0 +1,263 @@
+import type { Client } from '@modelcontextprotocol/client';
+import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/core/testing';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CrmServer, createCrmServer } from './createCrmServer.ts';
+import { type CrmVariant, call, callError, type OpenVariant } from './crmTestVariants.ts';
+import { CRM_SCOPES } from './tools/index.ts';
+
+/**
+ * The CRM tools' behaviour, the same over every adapter; call inside a describe per variant. Only
+ * what the tools promise is checked, never how a store keeps it.
+ */
+export function crmToolSuite(variant: CrmVariant): void {
+  let crm: CrmServer | undefined;
+  let connection: InProcessConnection | undefined;
+  let store: OpenVariant | undefined;
+  if (variant.setup !== undefined) beforeAll(variant.setup);
+  if (variant.teardown !== undefined) afterAll(variant.teardown);
+  afterEach(async () => {
+    await connection?.close();
+    await crm?.close();
+    await store?.drop();
+    connection = undefined;
+    crm = undefined;
+    store = undefined;
+  });
+
+  async function start(grantedScopes: readonly string[] = CRM_SCOPES): Promise<Client> {
+    store = await variant.open();
+    crm = await createCrmServer({
+      db: store.db,
+      ...(store.adapter === undefined ? {} : { adapter: store.adapter }),
+      grantedScopes,
+      log: { destination: captureLogs().stream },
+    });
+    connection = await connectInProcess(crm.server);
+    return connection.client;
+  }
+
+  describe.skipIf(variant.skip !== '')('', () => {
+    it('keeps one account per normalized domain however often and however spelled it is upserted (property)', async () => {
+      const client = await start();
+      const spellings = [
+        'acme.com',
+        'https://www.ACME.com/pricing',
+        ' Acme.Com ',
+        'http://acme.com:8080/x?y=1',
+      ];
+      const update = fc.record(
+        {
+          name: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: null }),
+          employee_count: fc.option(fc.nat(100_000), { nil: null }),
+          score: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.constantFrom(...spellings), update), { minLength: 1, maxLength: 6 }),
+          async (steps) => {
+            const expected: Record<string, unknown> = {};
+            for (const [domain, fields] of steps) {
+              await call(client, 'upsert_account', { domain, ...fields });
+              Object.assign(expected, fields);
+            }
+            const { account } = await call(client, 'get_account', { domain: 'acme.com' });
+            expect(account).toMatchObject({ domain: 'acme.com', ...expected });
+            expect(await store?.accountCount()).toBe(1);
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
+
+    it('reports whether an upsert created or updated, and keeps fields it was not sent', async () => {
+      const client = await start();
+      const first = await call(client, 'upsert_lead', {
+        email: ' Ada@Example.COM ',
+        domain: 'example.com',
+        title: 'CTO',
+      });
+      expect(first).toMatchObject({
+        created: true,
+        lead: { email: 'ada@example.com', status: 'new', title: 'CTO' },
+      });
+      const second = await call(client, 'upsert_lead', {
+        email: 'ada@example.com',
+        domain: 'example.com',
+        score: 80,
+      });
+      expect(second).toMatchObject({ created: false, lead: { title: 'CTO', score: 80 } });
+      const cleared = await call(client, 'upsert_lead', {
+        email: 'ada@example.com',
+        domain: 'example.com',
+        title: null,
+      });
+      expect(cleared).toMatchObject({ lead: { title: null, score: 80 } });
+    });
+
+    it('answers account: null for an unknown domain', async () => {
+      const client = await start();
+      expect(await call(client, 'get_account', { domain: 'nobody.example' })).toEqual({ account: null });
+    });
+
+    it('names the field when input is bad, and writes nothing', async () => {
+      const client = await start();
+      const error = await callError(client, 'upsert_account', { domain: 'not a domain', score: 101 });
+      expect(error.code).toBe('invalid_input');
+      expect(error.details.issues).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'domain' }),
+          expect.objectContaining({ path: 'score' }),
+        ]),
+      );
+      const owner = await callError(client, 'upsert_account', { domain: 'acme.com', owner_id: 'own_nobody' });
+      expect(owner).toMatchObject({ code: 'invalid_input', retryable: false });
+      expect(owner.hint).toContain('list_owners');
+      expect(await call(client, 'get_account', { domain: 'acme.com' })).toEqual({ account: null });
+    });
+
+    it('assigns owners from list_owners', async () => {
+      const client = await start();
+      const { owners } = (await call(client, 'list_owners', {})) as unknown as { owners: { id: string }[] };
+      expect(owners.map((owner) => owner.id)).toEqual(['own_ada', 'own_bo', 'own_chen', 'own_dara']);
+      const { account } = await call(client, 'upsert_account', { domain: 'acme.com', owner_id: 'own_bo' });
+      expect(account).toMatchObject({ owner_id: 'own_bo' });
+    });
+
+    it('pages through leads with cursors and refuses a cursor from another filter', async () => {
+      const client = await start();
+      for (let i = 0; i < 7; i++) {
+        await call(client, 'upsert_lead', { email: `p${i}@acme.com`, domain: 'acme.com', score: i * 10 });
+      }
+      await call(client, 'upsert_lead', { email: 'x@other.com', domain: 'other.com' });
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      const sizes: number[] = [];
+      do {
+        const page = (await call(client, 'search_leads', {
+          filter: { domain: 'acme.com' },
+          limit: 3,
+          ...(cursor ? { cursor } : {}),
+        })) as unknown as { leads: { email: string }[]; next_cursor: string | null };
+        sizes.push(page.leads.length);
+        seen.push(...page.leads.map((lead) => lead.email));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(sizes).toEqual([3, 3, 1]);
+      expect(seen).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((p) => `${p}@acme.com`));
+      const first = (await call(client, 'search_leads', {
+        filter: { domain: 'acme.com' },
+        limit: 3,
+      })) as unknown as {
+        next_cursor: string;
+      };
+      const error = await callError(client, 'search_leads', {
+        filter: { min_score: 50 },
+        cursor: first.next_cursor,
+      });
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toContain('different filter');
+    });
+
+    it('creates a task once per idempotency key and lists it', async () => {
+      const client = await start();
+      const args = {
+        domain: 'acme.com',
+        kind: 'manual_research',
+        note: 'No firmographics',
+        idempotency_key: 'run1:acme.com:task',
+      };
+      const first = await client.callTool({ name: 'create_task', arguments: args });
+      const again = await client.callTool({ name: 'create_task', arguments: args });
+      expect(again.structuredContent).toEqual(first.structuredContent);
+      expect(again._meta).toMatchObject({ 'tollgate/replayed': true });
+      await call(client, 'create_task', { ...args, idempotency_key: 'run2:acme.com:task' });
+      const listed = (await call(client, 'list_tasks', {
+        filter: { domain: 'https://acme.com' },
+      })) as unknown as {
+        tasks: unknown[];
+      };
+      expect(listed.tasks).toHaveLength(2);
+      const reused = await callError(client, 'create_task', { ...args, note: 'different' });
+      expect(reused.code).toBe('idempotency_key_reused');
+    });
+
+    it('filters leads by status (a lead never given one is new) and by minimum score', async () => {
+      const client = await start();
+      await call(client, 'upsert_lead', { email: 'a@acme.com', domain: 'acme.com', score: 90 });
+      await call(client, 'upsert_lead', {
+        email: 'b@acme.com',
+        domain: 'acme.com',
+        status: 'working',
+        score: 40,
+      });
+      await call(client, 'upsert_lead', { email: 'c@acme.com', domain: 'acme.com', status: 'new' });
+      await call(client, 'upsert_lead', {
+        email: 'd@other.com',
+        domain: 'other.com',
+        status: 'qualified',
+        score: 95,
+      });
+      const emails = async (filter: Record<string, unknown>) => {
+        const page = (await call(client, 'search_leads', { filter })) as unknown as {
+          leads: { email: string }[];
+        };
+        return page.leads.map((lead) => lead.email);
+      };
+      expect(await emails({ status: 'new' })).toEqual(['a@acme.com', 'c@acme.com']);
+      expect(await emails({ status: 'working' })).toEqual(['b@acme.com']);
+      expect(await emails({ min_score: 50 })).toEqual(['a@acme.com', 'd@other.com']);
+      expect(await emails({ domain: 'acme.com', min_score: 50 })).toEqual(['a@acme.com']);
+      expect(await emails({})).toEqual(['a@acme.com', 'b@acme.com', 'c@acme.com', 'd@other.com']);
+    });
+
+    it('pages through tasks oldest first and filters them by domain and kind', async () => {
+      const client = await start();
+      const kinds = ['manual_research', 'follow_up', 'manual_research', 'data_review', 'manual_research'];
+      const created: string[] = [];
+      for (const [i, kind] of kinds.entries()) {
+        const { task } = (await call(client, 'create_task', {
+          domain: i === 3 ? 'other.com' : 'acme.com',
+          kind,
+          note: `task ${i}`,
+          idempotency_key: `page:${i}`,
+        })) as unknown as { task: { id: string } };
+        created.push(task.id);
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = (await call(client, 'list_tasks', {
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        })) as unknown as {
+          tasks: { id: string; note: string }[];
+          next_cursor: string | null;
+        };
+        seen.push(...page.tasks.map((task) => task.id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(created);
+      const research = (await call(client, 'list_tasks', {
+        filter: { domain: 'acme.com', kind: 'manual_research' },
+      })) as unknown as { tasks: { note: string; status: string }[] };
+      expect(research.tasks.map((task) => task.note)).toEqual(['task 0', 'task 2', 'task 4']);
+      expect(research.tasks.every((task) => task.status === 'open')).toBe(true);
+    });
+
+    it('is read-only when granted only read scopes: write tools are not even listed', async () => {
+      const client = await start(['accounts:read', 'leads:read', 'tasks:read', 'owners:read']);
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        'get_account',
+        'list_owners',
+        'list_tasks',
+        'search_leads',
+      ]);
+      const error = await callError(client, 'upsert_account', { domain: 'acme.com' });
+      expect(error).toMatchObject({ code: 'forbidden', details: { missing_scopes: ['accounts:upsert'] } });
+    });
+  });
+}

@@ -1,0 +1,82 @@
+import type { Client } from '@modelcontextprotocol/client';
+import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
+import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
+import { expect } from 'vitest';
+import type { HubSpotCrmAdapter, HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
+import { type CrmServer, createCrmServer } from './createCrmServer.ts';
+import { hubSpotAdapter, SHARED_SIMULATOR, sharedServerDatabase } from './crmTestVariants.ts';
+
+/** A CRM server over the HubSpot adapter and a simulator, with its call records captured. */
+export interface HubSpotHarness {
+  sim: CrmSimulator;
+  adapter: HubSpotCrmAdapter;
+  client: Client;
+  logs: LogCapture;
+  /** Every tool result so far, to check none carries a token. */
+  results: unknown[];
+  call(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
+  callError(name: string, args: Record<string, unknown>): Promise<ToolErrorEnvelope['error']>;
+  /** Fails if any result or log line so far contains one of the simulator's tokens. */
+  expectNoToken(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens one PGlite database for a test file (its idempotency keys; records live upstream) and
+ * starts harnesses on it. The server is given no secrets, so a leaked token would show as itself.
+ */
+export function hubSpotHarnesses() {
+  const database = sharedServerDatabase();
+  return {
+    open: database.open,
+    drop: database.drop,
+    start: async (
+      simulator: CrmSimulatorOptions = {},
+      options: Partial<HubSpotCrmOptions> = {},
+    ): Promise<HubSpotHarness> => {
+      await database.reset();
+      const sim = await startCrmSimulator({ ...SHARED_SIMULATOR, ...simulator });
+      const adapter = hubSpotAdapter(sim, options);
+      const logs = captureLogs();
+      const crm: CrmServer = await createCrmServer({
+        db: database.db(),
+        adapter,
+        log: { destination: logs.stream },
+      });
+      const connection = await connectInProcess(crm.server);
+      const results: unknown[] = [];
+      const raw = async (name: string, args: Record<string, unknown>) => {
+        const result = await connection.client.callTool({ name, arguments: args });
+        results.push(result);
+        return result;
+      };
+      return {
+        sim,
+        adapter,
+        client: connection.client,
+        logs,
+        results,
+        call: async (name, args) => {
+          const result = await raw(name, args);
+          if (result.isError) throw new Error(JSON.stringify(result.structuredContent));
+          return result.structuredContent as Record<string, unknown>;
+        },
+        callError: async (name, args) => {
+          const result = await raw(name, args);
+          expect(result.isError).toBe(true);
+          return toolErrorEnvelopeSchema.parse(result.structuredContent).error;
+        },
+        expectNoToken: () => {
+          const seen = JSON.stringify(results) + logs.lines().join('\n');
+          for (const token of [sim.token, sim.expiredToken ?? sim.token]) expect(seen).not.toContain(token);
+        },
+        close: async () => {
+          await connection.close();
+          await crm.close();
+          await sim.close();
+        },
+      };
+    },
+  };
+}
