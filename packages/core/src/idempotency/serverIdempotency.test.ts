@@ -150,6 +150,45 @@ describe.each(backends())('server-enforced idempotency on $name', (backend) => {
       expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
     });
 
+    it('keeps the key after a garbled upstream answer, so the retry recovers instead of duplicating', async () => {
+      const { db, server } = await setup();
+      behaviours.set('garbled', { garbleAfterEffect: true });
+      const garbled = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'garbled',
+        idempotency_key: 'k1',
+      });
+      expect(errorOf(garbled).code).toBe('upstream_contract_violation');
+      behaviours.delete('garbled');
+      const retried = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'garbled',
+        idempotency_key: 'k1',
+      });
+      expect(retried.isError).toBeFalsy();
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it('frees the key after an upstream refusal, so a corrected retry runs', async () => {
+      const { db, server } = await setup();
+      behaviours.set('refused', { refuse: true });
+      const refused = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'refused',
+        idempotency_key: 'k1',
+      });
+      expect(errorOf(refused).code).toBe('invalid_input');
+      expect((await db.query('SELECT key FROM tollgate_idempotency')).rows).toEqual([]);
+      behaviours.delete('refused');
+      const retried = await call(server, 'create_upstream', {
+        label: 'a',
+        behaviour: 'refused',
+        idempotency_key: 'k1',
+      });
+      expect(retried.isError).toBeFalsy();
+      expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
     it('recovers a key whose owner crashed between effect and completion, after its lease', async () => {
       const { db, server } = await setup({ leaseMs: 200 });
       behaviours.set('crash', { hangAfterEffect: true });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RateLimitedError } from '../errors/ToolError.ts';
+import { InvalidInputError, RateLimitedError } from '../errors/ToolError.ts';
 import type { Database } from '../store/Database.ts';
 import { migrate } from '../store/migrate.ts';
 import { defineTool } from '../tool/defineTool.ts';
@@ -12,6 +12,10 @@ export interface Behaviour {
   failAfterEffect?: boolean;
   /** Makes the effect, then never answers: a crash between effect and completion. */
   hangAfterEffect?: boolean;
+  /** Refuses without making anything, as an upstream 400 would. */
+  refuse?: boolean;
+  /** Makes the effect, then answers in a shape the output schema refuses. */
+  garbleAfterEffect?: boolean;
 }
 
 /** By behaviour id: a fixed behaviour, or a function asked once per handler run. */
@@ -88,12 +92,14 @@ export function upstreamCreate(upstream: Database) {
       const b = behaviourOf(behaviour);
       if (b.delayMs) await sleep(b.delayMs);
       if (b.failBeforeEffect) throw new RateLimitedError('try later', { retryAfterMs: 10 });
+      if (b.refuse) throw new InvalidInputError('upstream refused the label');
       const { rows } = await upstream.query<{ id: number }>(
         'INSERT INTO upstream_effects (key, label) VALUES ($1, $2) RETURNING id',
         [idempotency_key, label],
       );
       if (b.failAfterEffect) throw new RateLimitedError('answer lost after the write', { retryAfterMs: 10 });
       if (b.hangAfterEffect) await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+      if (b.garbleAfterEffect) return { id: 'not a number', label } as never;
       return { id: (rows[0] as { id: number }).id, label };
     },
     recover: async ({ idempotency_key }) => {
