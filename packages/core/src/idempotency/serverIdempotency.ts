@@ -2,6 +2,7 @@ import type { ErrorCode } from '../errors/codes.ts';
 import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
+  isToolError,
   type ToolError,
 } from '../errors/ToolError.ts';
 import type { CallContext, GateStep, Outcome } from '../gate/CallContext.ts';
@@ -164,18 +165,25 @@ export async function serverIdempotency(
     try {
       result = await next();
     } catch (error) {
-      await store.expire(id, owner);
+      await settleFailure(isToolError(error) ? error : undefined, id, owner);
       throw error;
     }
     if (!result.ok) {
-      // Only a refusal proves nothing was made upstream. A retryable failure, a garbled answer
-      // (upstream_contract_violation) or an internal error may follow a write that happened.
-      if (REFUSALS.has(result.error.code)) await store.release(id, owner);
-      else await store.expire(id, owner);
+      await settleFailure(result.error, id, owner);
       return result;
     }
     if (!(await store.complete(db, id, owner, result.output))) return lostLease(tool);
     return result;
+  }
+
+  /**
+   * Only a refusal proves nothing was made upstream, so only a refusal frees the key. A retryable
+   * failure, a garbled answer (upstream_contract_violation) or an unknown throw may follow a write
+   * that happened: the key stays, its lease ends, and the next attempt recovers first.
+   */
+  async function settleFailure(error: ToolError | undefined, id: KeyId, owner: string) {
+    if (error !== undefined && REFUSALS.has(error.code)) await store.release(id, owner);
+    else await store.expire(id, owner);
   }
 
   return { step, store, close: () => clearInterval(sweeper) };
