@@ -11,6 +11,33 @@ export interface DemoWarehouseOptions {
   asOf?: Date;
 }
 
+// biome-ignore format: a word list reads better packed
+const FIRST_NAMES = ['Ada', 'Bo', 'Chen', 'Dara', 'Eli', 'Farah', 'Gus', 'Hana', 'Ivo', 'June', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya'] as const;
+// biome-ignore format: a word list reads better packed
+const LAST_NAMES = ['Park', 'Lindqvist', 'Wei', 'Okafor', 'Novak', 'Haddad', 'Silva', 'Sato', 'Kowalski', 'Berg', 'Mensah', 'Rossi'] as const;
+const TITLES = [
+  'VP Operations',
+  'Head of RevOps',
+  'CTO',
+  'Director of Sales',
+  'COO',
+  'Head of Growth',
+] as const;
+
+/** The account's main product user, our lead; one in ten accounts has none on file. */
+function contactOf(random: Random, domain: string) {
+  if (random.chance(0.1))
+    return { contact_email: null, contact_first_name: null, contact_last_name: null, contact_title: null };
+  const first = random.pick(FIRST_NAMES);
+  const last = random.pick(LAST_NAMES);
+  return {
+    contact_email: `${first}.${last}@${domain}`.toLowerCase(),
+    contact_first_name: first,
+    contact_last_name: last,
+    contact_title: random.pick(TITLES),
+  };
+}
+
 function segmentOf(employees: number | null): string {
   if (employees === null || employees < 200) return 'smb';
   if (employees < 1000) return 'mid_market';
@@ -81,6 +108,7 @@ export async function seedDemoWarehouse(db: Database, options: DemoWarehouseOpti
           plan,
           arr,
           signed_up_at: new Date(asOf - random.int(60, 900) * DAY_MS).toISOString(),
+          ...contactOf(random, company.domain),
         });
         events.push(...usageOf(random, company, asOf));
       }

@@ -15,7 +15,11 @@ export const demoWarehouseMigrations: Migration[] = [
         country text,
         plan text NOT NULL,
         arr double precision NOT NULL,
-        signed_up_at timestamptz NOT NULL
+        signed_up_at timestamptz NOT NULL,
+        contact_email text,
+        contact_first_name text,
+        contact_last_name text,
+        contact_title text
       );
       CREATE INDEX wh_accounts_segment ON wh_accounts (segment, domain);
       CREATE TABLE wh_usage_events (

@@ -13,6 +13,10 @@ const accountRow = z.object({
   country: nullableString.describe('Country, or null if unknown'),
   plan: z.string().describe('Product plan'),
   arr: z.coerce.number().describe('Annual recurring revenue in USD'),
+  contact_email: nullableString.describe('Main product user’s email, or null if none on file'),
+  contact_first_name: nullableString.describe('Main product user’s first name, or null'),
+  contact_last_name: nullableString.describe('Main product user’s last name, or null'),
+  contact_title: nullableString.describe('Main product user’s job title, or null'),
 });
 
 export const listAccountsTool = (warehouse: WarehouseContext) =>
