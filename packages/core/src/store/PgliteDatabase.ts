@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './Database.ts';
+import { lockDataDir } from './dataDirLock.ts';
 
 function wrap(target: PGlite | Transaction): Queryable {
   return {
@@ -17,7 +17,7 @@ function wrap(target: PGlite | Transaction): Queryable {
 
 async function isEmptyDir(dir: string): Promise<boolean> {
   try {
-    return (await readdir(dir)).length === 0;
+    return (await readdir(dir)).every((name) => name === '.tollgate.lock');
   } catch {
     return true;
   }
@@ -48,11 +48,21 @@ export async function writePgliteSnapshot(path: string): Promise<void> {
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   const { dataDir, snapshot } = options;
   const fresh = dataDir === undefined || (await isEmptyDir(dataDir));
-  if (dataDir !== undefined) await mkdir(dirname(dataDir), { recursive: true });
-  const db = await PGlite.create({
-    ...(dataDir === undefined ? {} : { dataDir }),
-    ...(snapshot !== undefined && fresh ? { loadDataDir: new Blob([await readFile(snapshot)]) } : {}),
-  });
+  let unlock = () => {};
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(snapshot !== undefined && fresh ? { loadDataDir: new Blob([await readFile(snapshot)]) } : {}),
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const base = wrap(db);
   return {
     kind: 'pglite',
@@ -60,6 +70,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     query: base.query,
     exec: base.exec,
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
