@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { demoCommand } from './commands/demo.ts';
+import { reportCommand, runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 
@@ -14,6 +16,9 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run tollgate --help for usage)');
   program.addCommand(serveCommand());
+  program.addCommand(demoCommand());
+  program.addCommand(runCommand());
+  program.addCommand(reportCommand());
   program.addCommand(simulateCommand());
   return program;
 }

@@ -52,32 +52,33 @@ function planOf(random: Random, employees: number | null): { plan: string; arr: 
 }
 
 /**
- * Usage over the last 60 days. Engagement is drawn per account: a fifth have none at all (too
- * thin to score on intent), a few are very active and look at pricing or ask for a demo.
+ * Usage over the last 60 days. Engagement is drawn per account: a fifth have none at all (too thin
+ * to score on intent), most use the product a little, and about one in eight are champions who use
+ * it every week, look at pricing and often ask for a demo.
  */
 function usageOf(random: Random, company: DemoCompany, asOf: number) {
   const events: { domain: string; user_id: string; event_type: string; occurred_at: string }[] = [];
   const engagement = random.float();
   if (engagement < 0.2) return events;
-  const users = Math.max(1, Math.min(40, Math.round((company.employee_count ?? 10) / 25)));
-  const activeUsers = Math.max(1, Math.round(users * engagement));
-  const sessions = Math.round(engagement * engagement * 60);
-  const at = () => new Date(asOf - random.int(0, 59) * DAY_MS - random.int(0, DAY_MS - 1)).toISOString();
+  const champion = engagement > 0.875;
+  const seats = Math.max(1, Math.min(40, Math.round((company.employee_count ?? 10) / 25)));
+  const activeUsers = champion ? Math.max(5, seats) : Math.max(1, Math.round(seats * engagement));
+  const sessions = champion ? random.int(30, 80) : Math.round(engagement * engagement * 40);
+  const recentDays = champion ? 14 : 59;
+  const at = () =>
+    new Date(asOf - random.int(0, recentDays) * DAY_MS - random.int(0, DAY_MS - 1)).toISOString();
   const user = () => `u${random.int(1, activeUsers)}`;
-  for (let i = 0; i < sessions; i++)
-    events.push({ domain: company.domain, user_id: user(), event_type: 'session', occurred_at: at() });
-  const pricingViews = engagement > 0.6 ? random.int(0, Math.round(engagement * 8)) : 0;
-  for (let i = 0; i < pricingViews; i++) {
-    events.push({
-      domain: company.domain,
-      user_id: user(),
-      event_type: 'pricing_page_view',
-      occurred_at: at(),
-    });
+  const add = (event_type: string, count: number) => {
+    for (let i = 0; i < count; i++)
+      events.push({ domain: company.domain, user_id: user(), event_type, occurred_at: at() });
+  };
+  // Every active user has at least one session, so distinct users are what was drawn.
+  for (let u = 1; u <= activeUsers; u++) {
+    events.push({ domain: company.domain, user_id: `u${u}`, event_type: 'session', occurred_at: at() });
   }
-  if (engagement > 0.85 && random.chance(0.5)) {
-    events.push({ domain: company.domain, user_id: user(), event_type: 'demo_request', occurred_at: at() });
-  }
+  add('session', Math.max(0, sessions - activeUsers));
+  add('pricing_page_view', champion ? random.int(2, 6) : engagement > 0.6 ? random.int(0, 2) : 0);
+  if (champion ? random.chance(0.7) : engagement > 0.8 && random.chance(0.2)) add('demo_request', 1);
   return events;
 }
 

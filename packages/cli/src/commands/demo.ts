@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core';
+import { Command, InvalidArgumentError } from 'commander';
+import { SELF, today } from '../launch.ts';
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new InvalidArgumentError('expected a whole number above 0');
+  return parsed;
+}
+
+/** Limits of the demo's vendors, scaled so a 400-account run takes seconds, not an hour. */
+const DEMO_LIMITS = { crmPerSecond: 100, enrichmentPerSecond: 60 };
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'the nightly job over demo accounts, against vendor simulators with realistic faults; no setup',
+    )
+    .option('--accounts <n>', 'demo accounts in the warehouse', positive, 400)
+    .option(
+      '--run-key <key>',
+      'names the run; run the demo twice with the same key to see nothing written twice',
+    )
+    .option('--fresh', 'forget earlier demo runs first')
+    .action(async (options: { accounts: number; runKey?: string; fresh?: boolean }) => {
+      const { startCrmSimulator, startEnrichmentSimulator } = await import('@tollgate/simulators');
+      const orchestrator = await import('@tollgate/orchestrator');
+      const home = join(tollgateHome(), 'demo');
+      if (options.fresh) await rm(home, { recursive: true, force: true });
+      const runKey = options.runKey ?? `demo-${today()}`;
+
+      const enrichment = await startEnrichmentSimulator({
+        companyCount: options.accounts,
+        rateLimit: { limit: DEMO_LIMITS.enrichmentPerSecond, windowMs: 1000 },
+        faults: { errors: { server_error: 0.02, rate_limit: 0.01 } },
+      });
+      const crm = await startCrmSimulator({
+        rateLimit: { max: DEMO_LIMITS.crmPerSecond, intervalMs: 1000 },
+        searchRateLimit: { max: 50, intervalMs: 1000 },
+        indexingLagMs: { minMs: 50, maxMs: 250 },
+        faults: { errors: { server_error: 0.02, lock: 0.02, migration: 0.005 }, retryAfterSeconds: 1 },
+      });
+      process.stderr.write(
+        `Demo: ${options.accounts} accounts, run ${runKey}, data in ${home}\n` +
+          `  simulated enrichment vendor ${enrichment.url.origin} (${DEMO_LIMITS.enrichmentPerSecond}/s fixed window, 2% 5xx, a 3 s outage)\n` +
+          `  simulated HubSpot-style CRM ${crm.url.origin} (${DEMO_LIMITS.crmPerSecond}/s rolling window, 2% 5xx, 2% record locks)\n`,
+      );
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TOLLGATE_HOME: home,
+        CRM_ADAPTER: 'hubspot',
+        CRM_HUBSPOT_URL: crm.url.origin,
+        CRM_HUBSPOT_TOKEN: crm.token,
+        ENRICHMENT_VENDOR_URL: enrichment.url.origin,
+        ENRICHMENT_API_KEY: enrichment.apiKey,
+        ENRICHMENT_TIMEOUT_MS: '2000',
+        WAREHOUSE_DEMO_ACCOUNTS: String(options.accounts),
+      };
+      // One initdb for the whole demo, before four servers and the ledger all want one at once.
+      await pgliteSnapshot(home);
+      const ledger = await openDatabase({
+        name: 'orchestrator',
+        dataDir: join(home, 'orchestrator', 'pgdata'),
+      });
+      try {
+        const { report, files } = await orchestrator.runNightly({
+          runKey,
+          servers: orchestrator.serverSpecsFromEnv(SELF, env),
+          ledger,
+          reportDir: join(home, 'reports'),
+          config: orchestrator.loadNightlyConfig(
+            new URL('../../../orchestrator/config/demo.json', import.meta.url).pathname,
+          ),
+          // The enrichment outage starts two seconds into the work, whenever the servers are up.
+          onReady: () => {
+            const at = enrichment.stats().uptimeMs + 2_000;
+            enrichment.setFaults({
+              errors: { server_error: 0.02, rate_limit: 0.01 },
+              outages: [{ startMs: at, endMs: at + 3_000 }],
+            });
+          },
+        });
+        process.stdout.write(`${orchestrator.renderSummaryTable(report.summary)}\n`);
+        process.stdout.write(`Report: ${files.html}\n        ${files.json}\n`);
+        process.stdout.write(
+          report.summary.accounts.resumed === report.summary.accounts.total
+            ? 'Every account was already finished by an earlier demo run with this key: nothing was written.\n'
+            : `Run \`npx tollgate demo\` again: the same run key (${runKey}) writes nothing new.\n`,
+        );
+        const duplicates = crm.stats().duplicates;
+        process.stdout.write(`CRM duplicates (simulator's own count): ${JSON.stringify(duplicates)}\n`);
+      } finally {
+        await ledger.close();
+        await Promise.all([enrichment.close(), crm.close()]);
+      }
+    });
+}

@@ -1,0 +1,26 @@
+export type { JobContext, WarehouseAccount } from './job/JobContext.ts';
+export { idempotencyKey } from './job/keys.ts';
+export {
+  DEFAULT_NIGHTLY_CONFIG_PATH,
+  type GuardConfig,
+  loadNightlyConfig,
+  type NightlyConfig,
+  nightlyConfigSchema,
+} from './job/nightlyConfig.ts';
+export { Progress } from './job/Progress.ts';
+export { processAccount } from './job/processAccount.ts';
+export { type NightlyOptions, type NightlyResult, runNightly, SERVER_NAMES } from './job/runNightly.ts';
+export { RunLedger } from './ledger/RunLedger.ts';
+export { FullJitterBackoff } from './policies/FullJitterBackoff.ts';
+export { GuardedServer, type GuardOptions } from './policies/GuardedServer.ts';
+export { RetryBudget } from './policies/RetryBudget.ts';
+export { TokenBucket } from './policies/TokenBucket.ts';
+export { renderHtmlReport } from './report/renderHtml.ts';
+export { renderSummaryTable } from './report/renderSummary.ts';
+export type { AccountOutcome, RunReport, RunSummary, ServerName, StepName } from './report/types.ts';
+export { readRunReport, runReportSchema, writeRunReport } from './report/writeReport.ts';
+export { score } from './scoring/score.ts';
+export { loadScoringConfig, type ScoringConfig, scoringConfigSchema } from './scoring/scoringConfig.ts';
+export type { ScoreResult, ScoringInput } from './scoring/types.ts';
+export { type CallOutcome, ServerConnection, type ServerSpec } from './servers/ServerConnection.ts';
+export { childEnv, serverSpecsFromEnv } from './servers/serverSpecs.ts';

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import type { ServerName } from '../report/types.ts';
+
+const guard = z.strictObject({
+  concurrency: z.number().int().min(1).max(256),
+  ratePerSecond: z.number().positive(),
+  burst: z.number().int().min(1).optional(),
+  maxAttempts: z.number().int().min(1).max(20),
+  backoffBaseMs: z.number().int().min(0),
+  backoffCapMs: z.number().int().min(0),
+  breakerThreshold: z.number().int().min(1),
+  breakerHalfOpenAfterMs: z.number().int().min(0),
+  callTimeoutMs: z.number().int().min(100),
+});
+
+export const nightlyConfigSchema = z.strictObject({
+  /** Accounts in flight at once across the whole job. */
+  concurrency: z.number().int().min(1).max(512),
+  pageSize: z.number().int().min(1).max(500),
+  segment: z.string().min(1),
+  usageDays: z.number().int().min(1).max(365),
+  /** Accounts scoring at least this get an outreach draft (when a lead is known). */
+  draftMinScore: z.number().int().min(0).max(100),
+  retryBudget: z.number().int().min(0),
+  servers: z.strictObject({ warehouse: guard, crm: guard, enrichment: guard, outreach: guard }),
+});
+export type NightlyConfig = z.infer<typeof nightlyConfigSchema>;
+export type GuardConfig = NightlyConfig['servers'][ServerName];
+
+export const DEFAULT_NIGHTLY_CONFIG_PATH = new URL('../../config/nightly.json', import.meta.url);
+
+/** Reads the job's pacing and resilience settings; the shipped defaults when no path is given. */
+export function loadNightlyConfig(path?: string): NightlyConfig {
+  const location = path ?? DEFAULT_NIGHTLY_CONFIG_PATH;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(location, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read nightly config ${String(location)}: ${(error as Error).message}`);
+  }
+  const parsed = nightlyConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Nightly config ${String(location)} is invalid:\n  - ${issues.join('\n  - ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,136 @@
+import {
+  BrokenCircuitError,
+  bulkhead,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhenResult,
+  type IPolicy,
+  type IRetryContext,
+  retry,
+  wrap,
+} from 'cockatiel';
+import type { ServerCallStats } from '../report/types.ts';
+import type { CallOutcome, ServerConnection } from '../servers/ServerConnection.ts';
+import { FullJitterBackoff } from './FullJitterBackoff.ts';
+import type { RetryBudget } from './RetryBudget.ts';
+import { TokenBucket } from './TokenBucket.ts';
+
+export interface GuardOptions {
+  /** Calls in flight to this server at once (a cockatiel bulkhead). */
+  concurrency: number;
+  /** Client-side pacing, set to the upstream's limit. */
+  ratePerSecond: number;
+  burst?: number | undefined;
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Consecutive unavailable/timeout results that open this server's breaker. */
+  breakerThreshold: number;
+  breakerHalfOpenAfterMs: number;
+  callTimeoutMs: number;
+  random?: () => number;
+}
+
+/** A call's outcome and how many attempts it took. */
+export type GuardedOutcome = CallOutcome & { attempts: number };
+
+const isOutcome = (value: unknown): value is CallOutcome =>
+  typeof value === 'object' && value !== null && 'ok' in value;
+const BREAKING = new Set(['upstream_unavailable', 'timeout']);
+
+/**
+ * One server behind small composed policies (cockatiel): retry only what the server says is
+ * retryable, with full-jitter backoff and a shared budget; a circuit breaker per server; a bulkhead
+ * for concurrency; and a token bucket that paces calls to the upstream limit and pauses when a
+ * rate limit says so. A call never throws.
+ */
+export class GuardedServer {
+  readonly name: string;
+  readonly stats: ServerCallStats = { calls: 0, retries: 0, errors: {} };
+  readonly bucket: TokenBucket;
+  readonly #connection: ServerConnection;
+  readonly #policy: IPolicy<IRetryContext>;
+  readonly #options: GuardOptions;
+  #breakerOpen = false;
+
+  constructor(connection: ServerConnection, options: GuardOptions, budget: RetryBudget) {
+    this.name = connection.name;
+    this.#connection = connection;
+    this.#options = options;
+    this.bucket = new TokenBucket(options.ratePerSecond, options.burst);
+    const retryPolicy = retry(
+      handleWhenResult(
+        (value) => isOutcome(value) && !value.ok && value.error.retryable && budget.remaining > 0,
+      ),
+      {
+        maxAttempts: options.maxAttempts - 1,
+        backoff: new FullJitterBackoff(options.backoffBaseMs, options.backoffCapMs, options.random),
+      },
+    );
+    retryPolicy.onRetry(() => {
+      budget.spend();
+      this.stats.retries++;
+    });
+    const breaker = circuitBreaker(
+      handleWhenResult((value) => isOutcome(value) && !value.ok && BREAKING.has(value.error.code)),
+      {
+        halfOpenAfter: options.breakerHalfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(options.breakerThreshold),
+      },
+    );
+    breaker.onBreak(() => {
+      this.#breakerOpen = true;
+    });
+    breaker.onReset(() => {
+      this.#breakerOpen = false;
+    });
+    this.#policy = wrap(retryPolicy, breaker, bulkhead(options.concurrency, Number.MAX_SAFE_INTEGER));
+  }
+
+  /** True while the breaker is open: calls fail fast with `circuit_open`. */
+  get breakerOpen(): boolean {
+    return this.#breakerOpen;
+  }
+
+  async call(tool: string, args: Record<string, unknown>): Promise<GuardedOutcome> {
+    let attempts = 0;
+    try {
+      const outcome = await this.#policy.execute(async ({ attempt }) => {
+        attempts = attempt + 1;
+        await this.bucket.take();
+        this.stats.calls++;
+        const outcome = await this.#connection.call(tool, args, {
+          attempt: attempt + 1,
+          timeoutMs: this.#options.callTimeoutMs,
+        });
+        if (!outcome.ok) {
+          this.stats.errors[outcome.error.code] = (this.stats.errors[outcome.error.code] ?? 0) + 1;
+          // Every worker waits, not only this one: the limit is the server's, shared by all calls.
+          if (outcome.error.code === 'rate_limited' && outcome.error.retry_after_ms !== undefined) {
+            this.bucket.pauseUntil(Date.now() + outcome.error.retry_after_ms);
+          }
+        }
+        return outcome;
+      });
+      return { ...outcome, attempts };
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        return {
+          ok: false,
+          attempts,
+          error: {
+            code: 'circuit_open',
+            retryable: false,
+            message: `${this.name} is failing; its breaker is open`,
+          },
+        };
+      }
+      return {
+        ok: false,
+        attempts,
+        error: { code: 'internal', retryable: false, message: (error as Error).message },
+      };
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import * as z from 'zod';
+import type { RunReport } from './types.ts';
+
+const count = z.number().int().min(0);
+const serverName = z.enum(['warehouse', 'crm', 'enrichment', 'outreach']);
+const stepName = z.enum([
+  'crm_read',
+  'signals',
+  'usage',
+  'score',
+  'upsert_account',
+  'upsert_lead',
+  'draft',
+  'research_task',
+]);
+
+const stepRecord = z.object({
+  status: z.enum(['ok', 'replayed', 'skipped', 'failed']),
+  attempts: count,
+  error_code: z.string().nullable().exactOptional(),
+  message: z.string().nullable().exactOptional(),
+});
+
+const accountOutcome = z.object({
+  domain: z.string(),
+  name: z.string().nullable(),
+  status: z.enum(['done', 'routed', 'skipped', 'pending']),
+  action: z.enum(['draft', 'research_task', 'none']),
+  degraded: z.boolean(),
+  degraded_reason: z.string().nullable(),
+  fit: z.number().nullable(),
+  intent: z.number().nullable(),
+  score: z.number().nullable(),
+  band: z.enum(['hot', 'warm', 'nurture', 'cold']).nullable(),
+  steps: z.partialRecord(stepName, stepRecord),
+});
+
+const serverCallStats = z.object({ calls: count, retries: count, errors: z.record(z.string(), count) });
+
+const runSummary = z.object({
+  run_key: z.string().min(1),
+  started_at: z.string(),
+  finished_at: z.string(),
+  duration_ms: z.number().min(0),
+  status: z.enum(['completed', 'incomplete']),
+  accounts: z.object({
+    total: count,
+    processed: count,
+    upserted: count,
+    drafted: count,
+    routed: count,
+    degraded: count,
+    skipped: count,
+    pending: count,
+    resumed: count,
+  }),
+  retries: z.object({ used: count, budget: count }),
+  calls: z.partialRecord(serverName, serverCallStats),
+  notices: z.array(z.string()),
+});
+
+/** The on-disk form of a run report, mirroring `report/types.ts` (a type test keeps the two equal). */
+export const runReportSchema = z.object({
+  summary: runSummary,
+  accounts: z.array(accountOutcome),
+}) satisfies z.ZodType<RunReport>;

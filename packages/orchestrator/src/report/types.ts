@@ -1,0 +1,80 @@
+import type { ScoreBand } from '../scoring/types.ts';
+
+/** The servers the nightly job talks to. */
+export type ServerName = 'warehouse' | 'crm' | 'enrichment' | 'outreach';
+
+/** The steps of one account, in order. */
+export type StepName =
+  | 'crm_read'
+  | 'signals'
+  | 'usage'
+  | 'score'
+  | 'upsert_account'
+  | 'upsert_lead'
+  | 'draft'
+  | 'research_task';
+
+export interface StepRecord {
+  status: 'ok' | 'replayed' | 'skipped' | 'failed';
+  /** Calls made for this step, retries included. */
+  attempts: number;
+  /** The error code when the step failed or was skipped because of an error. */
+  error_code?: string | null;
+  message?: string | null;
+}
+
+export interface AccountOutcome {
+  domain: string;
+  name: string | null;
+  /**
+   * done: scored and written; routed: sent to manual research; skipped: a terminal error on a
+   * required step; pending: not finished (a quota or the run stopped), picked up by the next run.
+   */
+  status: 'done' | 'routed' | 'skipped' | 'pending';
+  action: 'draft' | 'research_task' | 'none';
+  /** Processed without enrichment (outage, open breaker, quota). */
+  degraded: boolean;
+  degraded_reason: string | null;
+  fit: number | null;
+  intent: number | null;
+  score: number | null;
+  band: ScoreBand | null;
+  steps: Partial<Record<StepName, StepRecord>>;
+}
+
+export interface ServerCallStats {
+  calls: number;
+  retries: number;
+  /** Error results by code (each attempt counts). */
+  errors: Record<string, number>;
+}
+
+export interface RunSummary {
+  run_key: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  /** completed: every account done or routed; incomplete: some pending (resume with the same run key). */
+  status: 'completed' | 'incomplete';
+  accounts: {
+    total: number;
+    processed: number;
+    upserted: number;
+    drafted: number;
+    routed: number;
+    degraded: number;
+    skipped: number;
+    pending: number;
+    /** Accounts finished by an earlier invocation of the same run key and not touched again. */
+    resumed: number;
+  };
+  retries: { used: number; budget: number };
+  calls: Partial<Record<ServerName, ServerCallStats>>;
+  /** Things the operator must know, e.g. "enrichment quota exhausted: remaining accounts ran degraded". */
+  notices: string[];
+}
+
+export interface RunReport {
+  summary: RunSummary;
+  accounts: AccountOutcome[];
+}

@@ -1,0 +1,137 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { META_ATTEMPT, toolErrorEnvelopeSchema } from '@tollgate/core';
+
+/** How to reach one server: a stdio child process, or a Streamable HTTP endpoint. */
+export type ServerSpec =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> }
+  | { kind: 'http'; url: string; headers?: Record<string, string> };
+
+export interface CallError {
+  code: string;
+  retryable: boolean;
+  retry_after_ms?: number | undefined;
+  message: string;
+}
+
+export type CallOutcome =
+  | { ok: true; value: Record<string, unknown>; replayed: boolean }
+  | { ok: false; error: CallError };
+
+export interface CallOptions {
+  /** The attempt number, sent in `_meta` so the server's call record shows retries. */
+  attempt: number;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * One MCP client connection to one server. A call never throws: tool errors come back as the
+ * server classified them, and transport failures (a crashed child, a refused socket) as retryable
+ * `upstream_unavailable`, after which the next call reconnects (restarting a stdio child).
+ */
+export class ServerConnection {
+  readonly name: string;
+  readonly #spec: ServerSpec;
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #stderr = '';
+
+  constructor(name: string, spec: ServerSpec) {
+    this.name = name;
+    this.#spec = spec;
+  }
+
+  /** The last lines a stdio child wrote to stderr, for error messages. */
+  get stderrTail(): string {
+    return this.#stderr.split('\n').slice(-5).join('\n');
+  }
+
+  connect(): Promise<Client> {
+    this.#connecting ??= this.#open().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    return this.#connecting;
+  }
+
+  async #open(): Promise<Client> {
+    const client = new Client({ name: 'tollgate-orchestrator', version: '0.1.0' });
+    if (this.#spec.kind === 'stdio') {
+      const transport = new StdioClientTransport({
+        command: this.#spec.command,
+        args: this.#spec.args,
+        env: this.#spec.env,
+        stderr: 'pipe',
+      });
+      transport.stderr?.on('data', (chunk: Buffer) => {
+        // Keep only a short tail: call records go to stderr and would fill memory on a long run.
+        this.#stderr = (this.#stderr + String(chunk)).slice(-4000);
+      });
+      await client.connect(transport);
+    } else {
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(this.#spec.url), {
+          requestInit: { headers: this.#spec.headers ?? {} },
+        }),
+      );
+    }
+    client.onclose = () => {
+      if (this.#client === client) {
+        this.#client = undefined;
+        this.#connecting = undefined;
+      }
+    };
+    this.#client = client;
+    return client;
+  }
+
+  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
+    let client: Client;
+    try {
+      client = await this.connect();
+    } catch (error) {
+      return unavailable(`cannot reach the ${this.name} server: ${(error as Error).message}`);
+    }
+    try {
+      const result = await client.callTool(
+        { name: tool, arguments: args, _meta: { [META_ATTEMPT]: options.attempt } },
+        { timeout: options.timeoutMs ?? 60_000, ...(options.signal ? { signal: options.signal } : {}) },
+      );
+      if (result.isError) {
+        const parsed = toolErrorEnvelopeSchema.safeParse(result.structuredContent);
+        if (parsed.success) {
+          const { code, retryable, retry_after_ms, message } = parsed.data.error;
+          return { ok: false, error: { code, retryable, retry_after_ms, message } };
+        }
+        return {
+          ok: false,
+          error: { code: 'internal', retryable: false, message: 'unclassified tool error' },
+        };
+      }
+      return {
+        ok: true,
+        value: (result.structuredContent ?? {}) as Record<string, unknown>,
+        replayed: result._meta?.['tollgate/replayed'] === true,
+      };
+    } catch (error) {
+      // A transport failure: the child may be gone. Drop the client so the next call reconnects.
+      const failed = this.#client;
+      this.#client = undefined;
+      this.#connecting = undefined;
+      void failed?.close().catch(() => undefined);
+      return unavailable(`${this.name}.${tool}: ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    this.#connecting = undefined;
+    await client?.close().catch(() => undefined);
+  }
+}
+
+function unavailable(message: string): CallOutcome {
+  return { ok: false, error: { code: 'upstream_unavailable', retryable: true, message } };
+}

@@ -1,0 +1,61 @@
+import type { ServerName } from '../report/types.ts';
+import type { ServerSpec } from './ServerConnection.ts';
+
+const PREFIX: Record<ServerName, string> = {
+  warehouse: 'WAREHOUSE_',
+  crm: 'CRM_',
+  enrichment: 'ENRICHMENT_',
+  outreach: 'OUTREACH_',
+};
+
+/** Variables every child needs to run at all. Nothing else crosses over unless it carries the server's prefix. */
+const COMMON = [
+  'PATH',
+  'HOME',
+  'TOLLGATE_HOME',
+  'TOLLGATE_LOG_LEVEL',
+  'DATABASE_URL',
+  'NODE_OPTIONS',
+  'TZ',
+  'LANG',
+];
+
+/**
+ * The environment of one server's child process: the common variables and that server's own
+ * settings only. The enrichment server never sees the CRM token, and so on: least privilege
+ * between processes, not only between tools.
+ */
+export function childEnv(name: ServerName, env: NodeJS.ProcessEnv): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (COMMON.includes(key) || key.startsWith(PREFIX[name])) picked[key] = value;
+  }
+  return picked;
+}
+
+/**
+ * How the job reaches each server: `TOLLGATE_<NAME>_URL` (Streamable HTTP) when set, otherwise a
+ * stdio child running `tollgate serve <name>` through the given command.
+ */
+export function serverSpecsFromEnv(
+  launch: { command: string; args: string[] },
+  env: NodeJS.ProcessEnv = process.env,
+): Record<ServerName, ServerSpec> {
+  const spec = (name: ServerName): ServerSpec => {
+    const url = env[`TOLLGATE_${name.toUpperCase()}_URL`];
+    if (url) return { kind: 'http', url };
+    return {
+      kind: 'stdio',
+      command: launch.command,
+      args: [...launch.args, 'serve', name],
+      env: childEnv(name, env),
+    };
+  };
+  return {
+    warehouse: spec('warehouse'),
+    crm: spec('crm'),
+    enrichment: spec('enrichment'),
+    outreach: spec('outreach'),
+  };
+}
