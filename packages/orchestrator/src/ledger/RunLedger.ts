@@ -69,11 +69,16 @@ export class RunLedger {
     return new Set(rows.map((row) => row.domain));
   }
 
+  /**
+   * Records an account's outcome so far. A finished account is never set back to pending: when two
+   * overlapping runs share a ledger, one's checkpoint must not undo the other's finish.
+   */
   async record(runKey: string, outcome: AccountOutcome): Promise<void> {
     await this.#db.query(
       `INSERT INTO orchestrator_accounts (run_key, domain, status, outcome) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (run_key, domain) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, updated_at = now()`,
-      [runKey, outcome.domain, outcome.status, JSON.stringify(outcome)],
+       ON CONFLICT (run_key, domain) DO UPDATE SET status = EXCLUDED.status, outcome = EXCLUDED.outcome, updated_at = now()
+       WHERE orchestrator_accounts.status <> ALL($5::text[]) OR EXCLUDED.status = ANY($5::text[])`,
+      [runKey, outcome.domain, outcome.status, JSON.stringify(outcome), FINAL],
     );
   }
 

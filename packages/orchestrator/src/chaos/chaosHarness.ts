@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type CrmSimulator,
+  type CrmSimulatorOptions,
+  type EnrichmentSimulator,
+  type EnrichmentSimulatorOptions,
+  startCrmSimulator,
+  startEnrichmentSimulator,
+} from '@tollgate/simulators';
+import { DEFAULT_NIGHTLY_CONFIG_PATH } from '../job/nightlyConfig.ts';
+import type { RunReport, ServerName } from '../report/types.ts';
+import { readRunReport } from '../report/writeReport.ts';
+import { ServerConnection } from '../servers/ServerConnection.ts';
+import { childEnv } from '../servers/serverSpecs.ts';
+
+const BIN = fileURLToPath(new URL('../../../cli/bin/tollgate.js', import.meta.url));
+
+export interface ChaosWorld {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  crm: CrmSimulator;
+  enrichment: EnrichmentSimulator;
+  configPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A small world for chaos tests: vendor simulators in this process, and `tollgate run nightly`
+ * as a real child process (with the four servers as its own children), so a kill -9 is a real crash.
+ */
+export async function createWorld(
+  options: {
+    accounts?: number;
+    crm?: CrmSimulatorOptions;
+    enrichment?: EnrichmentSimulatorOptions;
+    env?: Record<string, string>;
+    home?: string;
+  } = {},
+): Promise<ChaosWorld> {
+  const home = options.home ?? (await mkdtemp(join(tmpdir(), 'tollgate-chaos-')));
+  const accounts = options.accounts ?? 40;
+  const enrichment = await startEnrichmentSimulator({
+    companyCount: accounts,
+    rateLimit: { limit: 200, windowMs: 1000 },
+    ...options.enrichment,
+  });
+  const crm = await startCrmSimulator({
+    rateLimit: { max: 400, intervalMs: 1000 },
+    searchRateLimit: { max: 200, intervalMs: 1000 },
+    indexingLagMs: 0,
+    ...options.crm,
+  });
+  // Fast pacing and short backoffs: the worlds are small and their limits generous.
+  const config = JSON.parse(readFileSync(DEFAULT_NIGHTLY_CONFIG_PATH, 'utf8'));
+  config.concurrency = 8;
+  config.pageSize = 10;
+  for (const name of ['warehouse', 'crm', 'enrichment', 'outreach'] as const) {
+    Object.assign(config.servers[name], {
+      ratePerSecond: 150,
+      burst: 10,
+      backoffBaseMs: 50,
+      backoffCapMs: 400,
+      breakerHalfOpenAfterMs: 500,
+      callTimeoutMs: 8000,
+    });
+  }
+  const configPath = join(home, 'nightly.json');
+  await writeFile(configPath, JSON.stringify(config));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TOLLGATE_HOME: home,
+    TOLLGATE_LOG_LEVEL: 'warn',
+    CRM_ADAPTER: 'hubspot',
+    CRM_HUBSPOT_URL: crm.url.origin,
+    CRM_HUBSPOT_TOKEN: crm.token,
+    ENRICHMENT_VENDOR_URL: enrichment.url.origin,
+    ENRICHMENT_API_KEY: enrichment.apiKey,
+    ENRICHMENT_TIMEOUT_MS: '1500',
+    WAREHOUSE_DEMO_ACCOUNTS: String(accounts),
+    ...options.env,
+  };
+  return {
+    home,
+    env,
+    crm,
+    enrichment,
+    configPath,
+    close: async () => {
+      await Promise.all([crm.close(), enrichment.close()]);
+      if (options.home === undefined) await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `tollgate run nightly` in its own process group. With `killAfterMs`, the whole group (the job
+ * and its server children) is killed with SIGKILL at that moment: nothing gets to clean up.
+ */
+export function runNightlyProcess(
+  world: ChaosWorld,
+  runKey: string,
+  options: { killAfterMs?: number; onStart?: (child: ChildProcess) => void } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', 'nightly', '--run-key', runKey, '--config', world.configPath],
+      {
+        env: world.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + String(chunk)).slice(-20_000);
+    });
+    options.onStart?.(child);
+    let timer: NodeJS.Timeout | undefined;
+    if (options.killAfterMs !== undefined) {
+      timer = setTimeout(() => killGroup(child), options.killAfterMs);
+    }
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Pids of the server processes of one world, found by their environment (Linux /proc). */
+export function serverPids(world: ChaosWorld, server: ServerName): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!(cmdline.includes('serve') && cmdline.includes(server))) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.includes(`TOLLGATE_HOME=${world.home}`)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+export async function report(world: ChaosWorld, runKey: string): Promise<RunReport> {
+  return readRunReport(join(world.home, 'reports'), runKey);
+}
+
+/** Pages through a list tool of a server, started as its own stdio child, and returns every item. */
+async function listAll(world: ChaosWorld, server: ServerName, tool: string, field: string) {
+  const connection = new ServerConnection(server, {
+    kind: 'stdio',
+    command: process.execPath,
+    args: [BIN, 'serve', server],
+    env: childEnv(server, world.env),
+  });
+  const items: Record<string, unknown>[] = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt: 1 });
+      if (!page.ok) throw new Error(`${server}.${tool}: ${page.error.code} ${page.error.message}`);
+      items.push(...(page.value[field] as Record<string, unknown>[]));
+      cursor = (page.value.next_cursor as string | null) ?? undefined;
+    } while (cursor);
+  } finally {
+    await connection.close();
+  }
+  return items;
+}
+
+function duplicates(values: readonly unknown[]): unknown[] {
+  const seen = new Set<unknown>();
+  return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
+}
+
+/** Duplicates as the servers' own read tools show them: drafts and tasks per account, leads per email. */
+export async function countDuplicates(world: ChaosWorld) {
+  const drafts = await listAll(world, 'outreach', 'list_outreach_drafts', 'drafts');
+  const tasks = await listAll(world, 'crm', 'list_tasks', 'tasks');
+  const leads = await listAll(world, 'crm', 'search_leads', 'leads');
+  return {
+    drafts: drafts.length,
+    tasks: tasks.length,
+    leads: leads.length,
+    duplicateDrafts: duplicates(drafts.map((draft) => draft.domain)),
+    duplicateTasks: duplicates(tasks.map((task) => `${task.domain}:${task.kind}`)),
+    duplicateLeads: duplicates(leads.map((lead) => lead.email)),
+  };
+}
