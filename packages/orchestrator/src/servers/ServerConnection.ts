@@ -1,4 +1,10 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { META_ATTEMPT, toolErrorEnvelopeSchema } from '@tollgate/core';
 
@@ -115,6 +121,17 @@ export class ServerConnection {
         replayed: result._meta?.['tollgate/replayed'] === true,
       };
     } catch (error) {
+      // The server understood and refused the request (unknown tool, malformed params): a bug in the
+      // caller, never fixed by retrying.
+      if (ProtocolError.isInstance(error)) {
+        return { ok: false, error: { code: 'protocol_error', retryable: false, message: error.message } };
+      }
+      if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+        return {
+          ok: false,
+          error: { code: 'timeout', retryable: true, message: `${this.name}.${tool} timed out` },
+        };
+      }
       // A transport failure: the child may be gone. Drop the client so the next call reconnects.
       const failed = this.#client;
       this.#client = undefined;

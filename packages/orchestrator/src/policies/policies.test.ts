@@ -1,0 +1,166 @@
+import {
+  createServer,
+  defineTool,
+  type HttpListener,
+  RateLimitedError,
+  UpstreamUnavailableError,
+} from '@tollgate/core';
+import { captureLogs } from '@tollgate/core/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod';
+import { ServerConnection } from '../servers/ServerConnection.ts';
+import { FullJitterBackoff } from './FullJitterBackoff.ts';
+import { GuardedServer, type GuardOptions } from './GuardedServer.ts';
+import { RetryBudget } from './RetryBudget.ts';
+import { TokenBucket } from './TokenBucket.ts';
+
+describe('TokenBucket', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('lets a burst through, then paces at the rate', async () => {
+    vi.useFakeTimers();
+    const bucket = new TokenBucket(10, 3, () => Date.now());
+    let taken = 0;
+    for (let i = 0; i < 8; i++) void bucket.take().then(() => taken++);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(taken).toBe(3);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(taken).toBe(5);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(taken).toBe(8);
+  });
+
+  it('gives nobody a token before a pause ends', async () => {
+    vi.useFakeTimers();
+    const bucket = new TokenBucket(100, 10, () => Date.now());
+    bucket.pauseUntil(Date.now() + 1_000);
+    let taken = 0;
+    void bucket.take().then(() => taken++);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(taken).toBe(0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(taken).toBe(1);
+  });
+});
+
+describe('FullJitterBackoff', () => {
+  const result = (retry_after_ms?: number) => ({
+    value: { ok: false, error: { code: 'rate_limited', retryable: true, retry_after_ms, message: 'x' } },
+  });
+
+  it('waits a uniform share of a capped exponential ceiling', () => {
+    const backoff = new FullJitterBackoff(100, 1_000, () => 0.999);
+    const waits = [1, 2, 3, 4, 5, 6].map(
+      (attempt) => backoff.next({ attempt, result: result(), signal: new AbortController().signal }).duration,
+    );
+    expect(waits).toEqual([99, 199, 399, 799, 999, 999]);
+    const none = new FullJitterBackoff(100, 1_000, () => 0);
+    expect(none.next({ attempt: 4, result: result(), signal: new AbortController().signal }).duration).toBe(
+      0,
+    );
+  });
+
+  it('never waits less than the server asked for', () => {
+    const backoff = new FullJitterBackoff(100, 1_000, () => 0);
+    expect(
+      backoff.next({ attempt: 1, result: result(4_000), signal: new AbortController().signal }).duration,
+    ).toBe(4_000);
+  });
+});
+
+describe('GuardedServer against a real server over HTTP', () => {
+  let script: string[] = [];
+  let seenAttempts: number[] = [];
+  let listener: HttpListener;
+  const flaky = defineTool({
+    name: 'flaky',
+    title: 'Flaky',
+    description: 'Fails as scripted, then succeeds.',
+    scopes: ['flaky:read'],
+    kind: 'read',
+    input: z.object({}),
+    output: z.object({ ok: z.boolean().describe('Always true') }),
+    handler: (_input, ctx) => {
+      seenAttempts.push(ctx.attempt);
+      const next = script.shift();
+      if (next === 'rate_limited') throw new RateLimitedError('slow down', { retryAfterMs: 150 });
+      if (next === 'unavailable') throw new UpstreamUnavailableError('down');
+      return { ok: true };
+    },
+  });
+
+  beforeAll(async () => {
+    listener = await createServer({
+      name: 'flaky',
+      version: '1',
+      tools: [flaky],
+      grantedScopes: ['flaky:read'],
+      log: { destination: captureLogs().stream },
+    }).listen();
+  });
+  afterAll(() => listener.close());
+
+  const options: GuardOptions = {
+    concurrency: 2,
+    ratePerSecond: 1_000,
+    maxAttempts: 4,
+    backoffBaseMs: 10,
+    backoffCapMs: 50,
+    breakerThreshold: 3,
+    breakerHalfOpenAfterMs: 60_000,
+    callTimeoutMs: 5_000,
+  };
+  const guarded = (overrides: Partial<GuardOptions> = {}, budget = new RetryBudget(100)) =>
+    new GuardedServer(
+      new ServerConnection('flaky', { kind: 'http', url: listener.url.toString() }),
+      { ...options, ...overrides },
+      budget,
+    );
+
+  it('retries retryable errors, sends the attempt number, and waits as long as the server asked', async () => {
+    script = ['rate_limited', 'unavailable'];
+    seenAttempts = [];
+    const server = guarded();
+    const started = Date.now();
+    const outcome = await server.call('flaky', {});
+    expect(outcome).toMatchObject({ ok: true, attempts: 3 });
+    expect(seenAttempts).toEqual([1, 2, 3]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(server.stats).toMatchObject({
+      calls: 3,
+      retries: 2,
+      errors: { rate_limited: 1, upstream_unavailable: 1 },
+    });
+  });
+
+  it('never retries a terminal error', async () => {
+    seenAttempts = [];
+    const server = guarded();
+    const outcome = await server.call('nope', {});
+    expect(outcome).toMatchObject({ ok: false, attempts: 1 });
+    expect(server.stats.retries).toBe(0);
+  });
+
+  it('stops retrying when the run’s retry budget is spent', async () => {
+    script = ['unavailable', 'unavailable', 'unavailable'];
+    seenAttempts = [];
+    const budget = new RetryBudget(1);
+    const outcome = await guarded({}, budget).call('flaky', {});
+    expect(outcome).toMatchObject({ ok: false, attempts: 2, error: { code: 'upstream_unavailable' } });
+    expect(budget.used).toBe(1);
+    script = [];
+  });
+
+  it('opens its breaker after consecutive failures and then fails fast without calling', async () => {
+    const server = guarded({ maxAttempts: 1, breakerThreshold: 2 });
+    script = ['unavailable', 'unavailable', 'unavailable'];
+    seenAttempts = [];
+    await server.call('flaky', {});
+    await server.call('flaky', {});
+    expect(server.breakerOpen).toBe(true);
+    const fast = await server.call('flaky', {});
+    expect(fast).toMatchObject({ ok: false, error: { code: 'circuit_open', retryable: false } });
+    expect(seenAttempts).toHaveLength(2);
+    script = [];
+  });
+});
