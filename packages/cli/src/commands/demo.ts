@@ -1,15 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
-
-function positive(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1)
-    throw new InvalidArgumentError('expected a whole number above 0');
-  return parsed;
-}
+import { positive } from '../parsers.ts';
 
 /** Limits of the demo's vendors, scaled so a 400-account run takes seconds, not an hour. */
 const DEMO_LIMITS = { crmPerSecond: 100, enrichmentPerSecond: 60 };

@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
-
-function positive(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1)
-    throw new InvalidArgumentError('expected a whole number above 0');
-  return parsed;
-}
+import { positive } from '../parsers.ts';
 
 export function runCommand(): Command {
   const run = new Command('run').description('run a Tollgate job');

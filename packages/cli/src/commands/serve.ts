@@ -1,5 +1,6 @@
 import { type Serving, serve } from '@tollgate/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { port } from '../parsers.ts';
 
 interface Startable {
   server: Parameters<typeof serve>[0];
@@ -27,13 +28,6 @@ const SERVERS: Record<string, { describe: string; start: () => Promise<Startable
     start: async () => (await import('@tollgate/outreach')).createOutreachServerFromEnv(),
   },
 };
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
-    throw new InvalidArgumentError('expected a port 0-65535');
-  return parsed;
-}
 
 export function serveCommand(): Command {
   return new Command('serve')

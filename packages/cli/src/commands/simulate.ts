@@ -1,11 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-
-function port(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
-    throw new InvalidArgumentError('expected a port 0-65535');
-  return parsed;
-}
+import { port } from '../parsers.ts';
 
 /** Ports the committed .mcp.json expects; change both together. */
 export const DEFAULT_ENRICHMENT_PORT = 4510;

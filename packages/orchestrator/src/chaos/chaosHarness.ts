@@ -199,7 +199,11 @@ async function listAll(world: ChaosWorld, server: ServerName, tool: string, fiel
 
 function duplicates(values: readonly unknown[]): unknown[] {
   const seen = new Set<unknown>();
-  return values.filter((value) => (seen.has(value) ? true : (seen.add(value), false)));
+  return values.filter((value) => {
+    if (seen.has(value)) return true;
+    seen.add(value);
+    return false;
+  });
 }
 
 /** Duplicates as the servers' own read tools show them: drafts and tasks per account, leads per email. */
