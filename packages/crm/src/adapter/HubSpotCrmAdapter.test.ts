@@ -21,13 +21,20 @@ describe('the HubSpot adapter maps HubSpot’s failures to the error contract', 
     h = undefined;
   });
 
-  it('answers the rolling 10-second limit with rate_limited, waiting the interval HubSpot names', async () => {
+  it('answers the rolling 10-second limit with rate_limited, waiting ten slots of the window at most the interval', async () => {
     const { call, callError } = await start({ rateLimit: { max: 2, intervalMs: 4000 } });
     await call('get_account', { domain: 'acme.com' });
     await call('get_account', { domain: 'acme.com' });
     const error = await callError('get_account', { domain: 'acme.com' });
     expect(error).toMatchObject({ code: 'rate_limited', retryable: true, retry_after_ms: 4000 });
     expect(error.details).toMatchObject({ upstream_status: 429, policy: 'TEN_SECONDLY_ROLLING' });
+  });
+
+  it('waits a fraction of a wide rolling window, not the whole of it', async () => {
+    const { call, callError } = await start({ rateLimit: { max: 40, intervalMs: 4000 } });
+    for (let i = 0; i < 40; i++) await call('get_account', { domain: 'acme.com' });
+    const error = await callError('get_account', { domain: 'acme.com' });
+    expect(error).toMatchObject({ code: 'rate_limited', retry_after_ms: 1000 });
   });
 
   it('answers the search limit (SECONDLY) with rate_limited and a one-second wait', async () => {

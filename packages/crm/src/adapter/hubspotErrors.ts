@@ -22,9 +22,21 @@ import { type ErrorEnvelope, errorEnvelopeSchema } from './hubspotSchemas.ts';
 
 // HubSpot asks clients to wait at least 2 s on a locked record.
 const LOCK_WAIT_MS = 2000;
-// Without headers: the rolling window is 10 s, the search limit is per second.
-const ROLLING_WAIT_MS = 10_000;
+// Without headers: a second for the rolling window and for the per-second search limit.
+const ROLLING_WAIT_MS = 1000;
 const SECONDLY_WAIT_MS = 1000;
+
+/**
+ * How long to wait after a rolling-window 429. The window frees a slot every interval/max on
+ * average, so about ten slots' worth lets a paced client resume without a new storm; waiting the
+ * whole interval (10 s on HubSpot) would idle every worker far longer than the limit requires.
+ */
+function rollingWait(headers: Headers): number {
+  const interval = positiveHeader(headers, 'x-hubspot-ratelimit-interval-milliseconds');
+  const max = positiveHeader(headers, 'x-hubspot-ratelimit-max');
+  if (interval === undefined || max === undefined) return ROLLING_WAIT_MS;
+  return Math.min(interval, Math.max(250, Math.round((interval / max) * 10)));
+}
 
 function parseEnvelope(text: string): ErrorEnvelope | undefined {
   try {
@@ -92,10 +104,7 @@ function rateLimited(envelope: ErrorEnvelope | undefined, headers: Headers, base
       },
     );
   }
-  const fallback =
-    policy === 'SECONDLY'
-      ? SECONDLY_WAIT_MS
-      : (positiveHeader(headers, 'x-hubspot-ratelimit-interval-milliseconds') ?? ROLLING_WAIT_MS);
+  const fallback = policy === 'SECONDLY' ? SECONDLY_WAIT_MS : rollingWait(headers);
   return new RateLimitedError(`HubSpot’s ${policy ?? 'request'} rate limit was reached.`, {
     retryAfterMs: retryAfterMs(headers) ?? fallback,
     details: { ...base, policy: policy ?? null },
