@@ -3,6 +3,7 @@
  * Figures are medians; the machine is shared and noisy, so compare ratios, not absolute times.
  */
 import { benchGate } from '../packages/core/bench/gate.bench.ts';
+import { benchNightly, NIGHTLY_LIMITS } from '../packages/orchestrator/bench/nightly.bench.ts';
 
 function table(rows: { name: string; calls: number; p50_us: number; p99_us: number }[]): void {
   console.log(['side'.padEnd(40), 'calls'.padStart(7), 'p50 µs'.padStart(9), 'p99 µs'.padStart(9)].join(' '));
@@ -22,3 +23,55 @@ console.log('Gate overhead: one read tool over the SDK in-memory transport (per-
 const gate = await benchGate();
 table(gate.rows);
 console.log(`\nratio gate with logging / bare SDK (p50): ${gate.ratio.toFixed(2)}   target <= 1.30`);
+
+// --- The nightly job against rate-limited, faulty simulators, next to a naive Promise.all baseline.
+const nightlySizes = process.env.TOLLGATE_BENCH_BIG === '1' ? [400, 5000] : [400];
+console.log(
+  `\nNightly job: CRM ${NIGHTLY_LIMITS.crm}, enrichment ${NIGHTLY_LIMITS.enrichment}, ~10% retryable faults,` +
+    ' 2% lost CRM responses. One run per side (no medians: these runs are long).\n',
+);
+console.log(
+  [
+    'side'.padEnd(9),
+    'accts'.padStart(6),
+    'unfin'.padStart(6),
+    'wall s'.padStart(8),
+    'floor s'.padStart(8),
+    'ratio'.padStart(6),
+    'calls'.padStart(7),
+    '429 %'.padStart(6),
+    'dup co/ct/task/draft'.padStart(21),
+    'RSS MB'.padStart(7),
+  ].join(' '),
+);
+for (const accounts of nightlySizes) {
+  for (const r of await benchNightly(accounts)) {
+    console.log(
+      [
+        r.side.padEnd(9),
+        String(r.accounts).padStart(6),
+        String(r.unfinished).padStart(6),
+        r.wallS.toFixed(1).padStart(8),
+        r.floorS.toFixed(1).padStart(8),
+        r.ratio.toFixed(2).padStart(6),
+        String(r.upstreamCalls).padStart(7),
+        (r.share429 * 100).toFixed(1).padStart(6),
+        `${r.dupCompanies}/${r.dupContacts}/${r.dupTasks}/${r.dupDrafts ?? '-'}`.padStart(21),
+        (r.peakRssMb === null ? '-' : r.peakRssMb.toFixed(0)).padStart(7),
+      ].join(' '),
+    );
+    if (r.durationS !== null && r.floorCallsS !== null) {
+      console.log(
+        `          (summary.duration_ms incl. server start: ${r.durationS.toFixed(1)} s;` +
+          ` floor from summary.calls: ${r.floorCallsS.toFixed(1)} s, ratio ${(r.wallS / r.floorCallsS).toFixed(2)})`,
+      );
+    }
+  }
+}
+console.log(
+  '\nwall: tollgate from its first upstream request to summary.finished_at (server start excluded);' +
+    ' naive from Promise.all start to end.\nfloor: max over CRM and enrichment of (requests the vendor limiter counted' +
+    ' = requests - limiter 429s - injected faults) / limit per s.  targets: ratio <= 1.15, 429 < 5%, duplicates 0.' +
+    '\nRSS: tollgate = VmHWM of the `tollgate run nightly` process (sampled /proc every 50 ms, servers not included);' +
+    ' naive = maxRSS growth of the bench process, if any.',
+);

@@ -186,7 +186,12 @@ async function listAll(world: ChaosWorld, server: ServerName, tool: string, fiel
   try {
     let cursor: string | undefined;
     do {
-      const page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt: 1 });
+      let page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt: 1 });
+      // Reading back is a client like any other: it waits out rate limits instead of failing on them.
+      for (let attempt = 2; !page.ok && page.error.retryable && attempt <= 10; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, page.ok ? 0 : (page.error.retry_after_ms ?? 500)));
+        page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt });
+      }
       if (!page.ok) throw new Error(`${server}.${tool}: ${page.error.code} ${page.error.message}`);
       items.push(...(page.value[field] as Record<string, unknown>[]));
       cursor = (page.value.next_cursor as string | null) ?? undefined;

@@ -1,0 +1,238 @@
+/**
+ * The nightly job against rate-limited, faulty vendor simulators, next to a naive `Promise.all`
+ * baseline on a fresh pair of simulators with the same limits and faults. One run per side: these
+ * runs are long, so the figures are single measurements, not medians.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  type CrmSimulatorOptions,
+  type EnrichmentSimulatorOptions,
+  startCrmSimulator,
+  startEnrichmentSimulator,
+  type TrafficStats,
+} from '@tollgate/simulators';
+import { countDuplicates, createWorld, report, runNightlyProcess } from '../src/chaos/chaosHarness.ts';
+import { DEFAULT_NIGHTLY_CONFIG_PATH } from '../src/job/nightlyConfig.ts';
+import { runNaive } from './naive.ts';
+
+/** CRM: HubSpot-style ROLLING window, 200 requests per 5 s (40/s). */
+const CRM_LIMIT = { max: 200, intervalMs: 5000 };
+/** Enrichment: PDL-style FIXED window aligned to simulator start, 20 per 1 s. */
+const ENRICHMENT_LIMIT = { limit: 20, windowMs: 1000 };
+const CRM_PER_S = CRM_LIMIT.max / (CRM_LIMIT.intervalMs / 1000);
+const ENRICHMENT_PER_S = ENRICHMENT_LIMIT.limit / (ENRICHMENT_LIMIT.windowMs / 1000);
+
+const CRM_OPTIONS: CrmSimulatorOptions = {
+  rateLimit: CRM_LIMIT,
+  searchRateLimit: { max: 5, intervalMs: 1000 },
+  indexingLagMs: { minMs: 100, maxMs: 500 },
+  faults: { errors: { server_error: 0.06, lock: 0.02, rate_limit: 0.02 }, lostResponse: 0.02 },
+};
+const ENRICHMENT_OPTIONS: EnrichmentSimulatorOptions = {
+  rateLimit: ENRICHMENT_LIMIT,
+  faults: { errors: { server_error: 0.08, rate_limit: 0.02 } },
+};
+
+export interface NightlyRow {
+  side: 'tollgate' | 'naive';
+  accounts: number;
+  /** Accounts not finished well (tollgate: skipped + pending; naive: any step failed after retries). */
+  unfinished: number;
+  wallS: number;
+  /** tollgate only: summary.duration_ms, which includes spawning and connecting the four servers. */
+  durationS: number | null;
+  floorS: number;
+  ratio: number;
+  /** tollgate only: the floor from the report's summary.calls (MCP calls, retries included). */
+  floorCallsS: number | null;
+  upstreamCalls: number;
+  share429: number;
+  dupCompanies: number;
+  dupContacts: number;
+  dupTasks: number;
+  /** tollgate only: outreach drafts repeated per domain, from the outreach server's own list. */
+  dupDrafts: number | null;
+  peakRssMb: number | null;
+}
+
+/** Requests the vendor's limiter counted: everything except its own 429s, injected faults, hangs and outages. */
+function admitted(stats: TrafficStats): number {
+  const injected = Object.values(stats.injected).reduce((a, b) => a + b, 0);
+  const limiter429 = stats.rateLimited - stats.injected.rate_limit;
+  return stats.requests - injected - limiter429 - stats.hangs - stats.outages;
+}
+
+/** The least time the limits allow for the upstream work the run actually needed. */
+function floorSeconds(crm: TrafficStats, enrichment: TrafficStats): number {
+  return Math.max(admitted(crm) / CRM_PER_S, admitted(enrichment) / ENRICHMENT_PER_S);
+}
+
+function sumValues(record: Record<string, number>): number {
+  return Object.values(record).reduce((a, b) => a + b, 0);
+}
+
+/** Companies are counted by both `domain` and `tollgate_domain`; the larger is the number of repeats. */
+function maxValue(record: Record<string, number>): number {
+  return Math.max(0, ...Object.values(record));
+}
+
+function vmHwmKb(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function runTollgate(accounts: number): Promise<NightlyRow> {
+  const world = await createWorld({
+    accounts,
+    crm: CRM_OPTIONS,
+    enrichment: ENRICHMENT_OPTIONS,
+    env: { CRM_HUBSPOT_TIMEOUT_MS: '1500', ENRICHMENT_TIMEOUT_MS: '1500', TOLLGATE_LOG_LEVEL: 'error' },
+  });
+  try {
+    // The shipped config with pacing just under each limit. Client tokens in any limit window
+    // (burst + rate × window) stay within the vendor's count for that window.
+    const config = JSON.parse(readFileSync(DEFAULT_NIGHTLY_CONFIG_PATH, 'utf8'));
+    config.concurrency = 32;
+    Object.assign(config.servers.crm, {
+      concurrency: 16,
+      ratePerSecond: 38, // 8 + 38 × 5 s = 198 ≤ 200 per rolling 5 s
+      burst: 8,
+      backoffBaseMs: 200,
+      backoffCapMs: 2000,
+      callTimeoutMs: 8000,
+    });
+    Object.assign(config.servers.enrichment, {
+      concurrency: 8,
+      ratePerSecond: 19, // 1 + 19 × 1 s = 20 ≤ 20 per fixed 1 s window
+      burst: 1,
+      backoffBaseMs: 200,
+      backoffCapMs: 2000,
+      callTimeoutMs: 8000,
+    });
+    writeFileSync(world.configPath, JSON.stringify(config));
+
+    const runKey = `bench-${accounts}`;
+    let pid: number | undefined;
+    let peakKb = 0;
+    let firstUpstreamAt: number | undefined;
+    const sampler = setInterval(() => {
+      if (pid !== undefined) peakKb = Math.max(peakKb, vmHwmKb(pid) ?? 0);
+      if (
+        firstUpstreamAt === undefined &&
+        world.crm.stats().requests + world.enrichment.stats().requests > 0
+      ) {
+        firstUpstreamAt = Date.now();
+      }
+    }, 50);
+    let result: Awaited<ReturnType<typeof runNightlyProcess>>;
+    try {
+      result = await runNightlyProcess(world, runKey, {
+        onStart: (child) => {
+          pid = child.pid;
+        },
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    // 3 means "incomplete": some accounts are pending for the next run. That is a result to report
+    // (the unfinished column), not a failure of the benchmark.
+    if (result.code !== 0 && result.code !== 3) {
+      throw new Error(
+        `tollgate run nightly exited ${result.code ?? result.signal}: ${result.stderr.slice(-2000)}`,
+      );
+    }
+    const run = await report(world, runKey);
+    const s = run.summary;
+    const finishedAt = Date.parse(s.finished_at);
+    const wallMs = finishedAt - (firstUpstreamAt ?? Date.parse(s.started_at));
+    const crm = world.crm.stats();
+    const enrichment = world.enrichment.stats();
+    const floorS = floorSeconds(crm, enrichment);
+    const floorCallsS = Math.max(
+      (s.calls.crm?.calls ?? 0) / CRM_PER_S,
+      (s.calls.enrichment?.calls ?? 0) / ENRICHMENT_PER_S,
+    );
+    // The read-back goes through the same simulator: stop its faults first (its stats are taken above).
+    world.crm.setFaults({});
+    const dups = await countDuplicates(world);
+    const upstream = crm.requests + enrichment.requests;
+    return {
+      side: 'tollgate',
+      accounts,
+      unfinished: s.accounts.skipped + s.accounts.pending,
+      wallS: wallMs / 1000,
+      durationS: s.duration_ms / 1000,
+      floorS,
+      ratio: wallMs / 1000 / floorS,
+      floorCallsS,
+      upstreamCalls: upstream,
+      share429: (crm.rateLimited + enrichment.rateLimited) / upstream,
+      dupCompanies: maxValue(crm.duplicates.companies ?? {}),
+      dupContacts: sumValues(crm.duplicates.contacts ?? {}),
+      dupTasks: sumValues(crm.duplicates.tasks ?? {}),
+      dupDrafts: dups.duplicateDrafts.length,
+      peakRssMb: peakKb > 0 ? peakKb / 1024 : null,
+    };
+  } finally {
+    await world.close();
+  }
+}
+
+async function runNaiveSide(accounts: number): Promise<NightlyRow> {
+  const [crmSim, enrichmentSim] = await Promise.all([
+    startCrmSimulator(CRM_OPTIONS),
+    startEnrichmentSimulator({ ...ENRICHMENT_OPTIONS, companyCount: accounts }),
+  ]);
+  try {
+    const before = process.resourceUsage().maxRSS;
+    const result = await runNaive(
+      {
+        crmUrl: crmSim.url,
+        crmToken: crmSim.token,
+        enrichmentUrl: enrichmentSim.url,
+        enrichmentApiKey: enrichmentSim.apiKey,
+      },
+      accounts,
+    );
+    const after = process.resourceUsage().maxRSS;
+    const crm = crmSim.stats();
+    const enrichment = enrichmentSim.stats();
+    const floorS = floorSeconds(crm, enrichment);
+    const upstream = crm.requests + enrichment.requests;
+    return {
+      side: 'naive',
+      accounts,
+      unfinished: result.failed,
+      wallS: result.wallMs / 1000,
+      durationS: null,
+      floorS,
+      ratio: result.wallMs / 1000 / floorS,
+      floorCallsS: null,
+      upstreamCalls: upstream,
+      share429: (crm.rateLimited + enrichment.rateLimited) / upstream,
+      dupCompanies: maxValue(crm.duplicates.companies ?? {}),
+      dupContacts: sumValues(crm.duplicates.contacts ?? {}),
+      dupTasks: sumValues(crm.duplicates.tasks ?? {}),
+      dupDrafts: null,
+      // The naive client runs inside the bench process (with the simulators): only a growth is meaningful.
+      peakRssMb: after > before ? (after - before) / 1024 : null,
+    };
+  } finally {
+    await Promise.all([crmSim.close(), enrichmentSim.close()]);
+  }
+}
+
+export async function benchNightly(accounts: number): Promise<NightlyRow[]> {
+  const tollgate = await runTollgate(accounts);
+  const naive = await runNaiveSide(accounts);
+  return [tollgate, naive];
+}
+
+export const NIGHTLY_LIMITS = {
+  crm: `rolling ${CRM_LIMIT.max}/${CRM_LIMIT.intervalMs} ms (${CRM_PER_S}/s)`,
+  enrichment: `fixed ${ENRICHMENT_LIMIT.limit}/${ENRICHMENT_LIMIT.windowMs} ms (${ENRICHMENT_PER_S}/s)`,
+};
