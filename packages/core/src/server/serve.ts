@@ -29,7 +29,11 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
     })();
     return closing;
   };
-  const shutdown = () => void close().then(() => process.exit(0));
+  const shutdown = () => {
+    // A store or client that will not close must not keep a server alive after its host is gone.
+    setTimeout(() => process.exit(0), 5_000).unref();
+    void close().then(() => process.exit(0));
+  };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
@@ -43,5 +47,6 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
   stopTransport = () => handle.close();
   // The host closes stdin to stop a stdio server; connection pools must not keep the process alive.
   process.stdin.once('end', shutdown);
+  process.stdin.once('close', shutdown);
   return { close };
 }

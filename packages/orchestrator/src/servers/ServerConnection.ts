@@ -143,9 +143,13 @@ export class ServerConnection {
 
   async close(): Promise<void> {
     const client = this.#client;
+    const connecting = this.#connecting;
     this.#client = undefined;
     this.#connecting = undefined;
     await client?.close().catch(() => undefined);
+    // A connect still in flight (a job giving up while other servers start) must not leave its
+    // child running after the job is gone.
+    await connecting?.then((late) => late.close()).catch(() => undefined);
   }
 }
 
