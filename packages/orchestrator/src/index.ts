@@ -9,7 +9,7 @@ export {
 } from './job/nightlyConfig.ts';
 export { Progress } from './job/Progress.ts';
 export { processAccount } from './job/processAccount.ts';
-export { type NightlyOptions, type NightlyResult, runNightly, SERVER_NAMES } from './job/runNightly.ts';
+export { type NightlyOptions, type NightlyResult, runNightly } from './job/runNightly.ts';
 export { RunLedger } from './ledger/RunLedger.ts';
 export { FullJitterBackoff } from './policies/FullJitterBackoff.ts';
 export { GuardedServer, type GuardOptions } from './policies/GuardedServer.ts';
@@ -17,7 +17,15 @@ export { RetryBudget } from './policies/RetryBudget.ts';
 export { TokenBucket } from './policies/TokenBucket.ts';
 export { renderHtmlReport } from './report/renderHtml.ts';
 export { renderSummaryTable } from './report/renderSummary.ts';
-export type { AccountOutcome, RunReport, RunSummary, ServerName, StepName } from './report/types.ts';
+export {
+  type AccountOutcome,
+  type RunReport,
+  type RunSummary,
+  SERVER_NAMES,
+  type ServerName,
+  STEP_NAMES,
+  type StepName,
+} from './report/types.ts';
 export { readRunReport, runReportSchema, writeRunReport } from './report/writeReport.ts';
 export { score } from './scoring/score.ts';
 export { loadScoringConfig, type ScoringConfig, scoringConfigSchema } from './scoring/scoringConfig.ts';

@@ -2,7 +2,7 @@ import type { Database } from '@tollgate/core';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';
 import { RetryBudget } from '../policies/RetryBudget.ts';
-import type { RunReport, ServerName } from '../report/types.ts';
+import { type RunReport, SERVER_NAMES, type ServerName } from '../report/types.ts';
 import { writeRunReport } from '../report/writeReport.ts';
 import { loadScoringConfig, type ScoringConfig } from '../scoring/scoringConfig.ts';
 import { ServerConnection, type ServerSpec } from '../servers/ServerConnection.ts';
@@ -11,8 +11,6 @@ import { loadNightlyConfig, type NightlyConfig } from './nightlyConfig.ts';
 import { Progress } from './Progress.ts';
 import { processAccount } from './processAccount.ts';
 import { summarize } from './summarize.ts';
-
-export const SERVER_NAMES: readonly ServerName[] = ['warehouse', 'crm', 'enrichment', 'outreach'];
 
 export interface NightlyOptions {
   /** Names the run; the same key resumes it. */

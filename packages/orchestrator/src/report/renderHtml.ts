@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml as e } from './escapeHtml.ts';
 import { formatDuration } from './formatDuration.ts';
-import type { AccountOutcome, RunReport, RunSummary, ServerName, StepName } from './types.ts';
+import { type AccountOutcome, type RunReport, type RunSummary, SERVER_NAMES, STEP_NAMES } from './types.ts';
 
-const SERVERS: ServerName[] = ['warehouse', 'crm', 'enrichment', 'outreach'];
-const STEPS: StepName[] = [
-  'crm_read',
-  'signals',
-  'usage',
-  'score',
-  'upsert_account',
-  'upsert_lead',
-  'draft',
-  'research_task',
-];
 /** Problems first: an operator opens the report to find what went wrong. */
 const STATUS_ORDER: AccountOutcome['status'][] = ['skipped', 'pending', 'routed', 'done'];
 
@@ -64,7 +53,7 @@ function sortAccounts(accounts: AccountOutcome[]): AccountOutcome[] {
 /** Failed steps, and steps skipped because of an error, as "step: code" with the message on hover. */
 function problems(account: AccountOutcome): string {
   const items: string[] = [];
-  for (const step of STEPS) {
+  for (const step of STEP_NAMES) {
     const record = account.steps[step];
     if (!record) continue;
     if (record.status !== 'failed' && !(record.status === 'skipped' && record.error_code)) continue;
@@ -104,7 +93,7 @@ function summaryCards(summary: RunSummary): string {
 }
 
 function serverTable(calls: RunSummary['calls']): string {
-  const rows = SERVERS.flatMap((name) => {
+  const rows = SERVER_NAMES.flatMap((name) => {
     const stats = calls[name];
     if (!stats) return [];
     const errors = Object.entries(stats.errors)

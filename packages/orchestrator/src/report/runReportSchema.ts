@@ -1,18 +1,9 @@
 import * as z from 'zod';
-import type { RunReport } from './types.ts';
+import { type RunReport, SERVER_NAMES, STEP_NAMES } from './types.ts';
 
 const count = z.number().int().min(0);
-const serverName = z.enum(['warehouse', 'crm', 'enrichment', 'outreach']);
-const stepName = z.enum([
-  'crm_read',
-  'signals',
-  'usage',
-  'score',
-  'upsert_account',
-  'upsert_lead',
-  'draft',
-  'research_task',
-]);
+const serverName = z.enum(SERVER_NAMES);
+const stepName = z.enum(STEP_NAMES);
 
 const stepRecord = z.object({
   status: z.enum(['ok', 'replayed', 'skipped', 'failed']),

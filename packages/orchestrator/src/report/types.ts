@@ -1,18 +1,21 @@
 import type { ScoreBand } from '../scoring/types.ts';
 
-/** The servers the nightly job talks to. */
-export type ServerName = 'warehouse' | 'crm' | 'enrichment' | 'outreach';
+/** The servers the nightly job talks to, in the order it connects to them. */
+export const SERVER_NAMES = ['warehouse', 'crm', 'enrichment', 'outreach'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
 
 /** The steps of one account, in order. */
-export type StepName =
-  | 'crm_read'
-  | 'signals'
-  | 'usage'
-  | 'score'
-  | 'upsert_account'
-  | 'upsert_lead'
-  | 'draft'
-  | 'research_task';
+export const STEP_NAMES = [
+  'crm_read',
+  'signals',
+  'usage',
+  'score',
+  'upsert_account',
+  'upsert_lead',
+  'draft',
+  'research_task',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export interface StepRecord {
   status: 'ok' | 'replayed' | 'skipped' | 'failed';
