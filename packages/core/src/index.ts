@@ -1,3 +1,20 @@
+export { type HttpAuthSettings, httpAuthFromEnv } from './auth/authSettings.ts';
+export {
+  bearerChallenge,
+  type HttpAuthOptions,
+  PRM_PATH,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from './auth/resourceServer.ts';
+export {
+  createTokenVerifier,
+  DEFAULT_ALGORITHMS,
+  InvalidTokenError,
+  type TokenRejection,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from './auth/tokenVerifier.ts';
 export { ERROR_CODE_LIST, ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.ts';
 export {
   ConflictError,
@@ -37,7 +54,14 @@ export {
 export { decodeCursor, encodeCursor } from './pagination/cursor.ts';
 export { MIN_SECRET_LENGTH, REDACTED, Redactor } from './redact/Redactor.ts';
 export { createServer, type ServerOptions, type TollgateServer } from './server/createServer.ts';
-export { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './server/http.ts';
+export {
+  type AccessPolicy,
+  DEFAULT_MAX_BODY_BYTES,
+  type DeniedCall,
+  type HttpListener,
+  type HttpOptions,
+  listenHttp,
+} from './server/http.ts';
 export { parseScopes } from './server/parseScopes.ts';
 export { type ServeOptions, type Serving, serve } from './server/serve.ts';
 export {

@@ -1,29 +1,34 @@
-import { type Serving, serve } from '@tollgate/core';
+import { httpAuthFromEnv, type Serving, serve } from '@tollgate/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { port } from '../parsers.ts';
 
 interface Startable {
   server: Parameters<typeof serve>[0];
+  db: { query(sql: string): Promise<unknown> };
   close(): Promise<void>;
 }
 
 /** Every server `tollgate serve` can start, each configured from its own environment variables. */
-const SERVERS: Record<string, { describe: string; start: () => Promise<Startable> }> = {
+const SERVERS: Record<string, { prefix: string; describe: string; start: () => Promise<Startable> }> = {
   crm: {
+    prefix: 'CRM',
     describe: 'CRM accounts, leads, tasks and owners (CRM_SCOPES, CRM_DATABASE_URL, CRM_DATA_DIR)',
     start: async () => (await import('@tollgate/crm')).createCrmServerFromEnv(),
   },
   enrichment: {
+    prefix: 'ENRICHMENT',
     describe:
       'company signals from an enrichment vendor, cached (ENRICHMENT_VENDOR_URL, ENRICHMENT_API_KEY, ENRICHMENT_SCOPES)',
     start: async () => (await import('@tollgate/enrichment')).createEnrichmentServerFromEnv(),
   },
   warehouse: {
+    prefix: 'WAREHOUSE',
     describe:
       'read-only accounts, usage and named queries (WAREHOUSE_DATABASE_URL, WAREHOUSE_QUERIES, WAREHOUSE_SCOPES)',
     start: async () => (await import('@tollgate/warehouse')).createWarehouseServerFromEnv(),
   },
   outreach: {
+    prefix: 'OUTREACH',
     describe: 'email drafts, never sent (OUTREACH_SCOPES, OUTREACH_DATABASE_URL, OUTREACH_DATA_DIR)',
     start: async () => (await import('@tollgate/outreach')).createOutreachServerFromEnv(),
   },
@@ -44,7 +49,8 @@ export function serveCommand(): Command {
       'after',
       `\nServers:\n${Object.entries(SERVERS)
         .map(([name, { describe }]) => `  ${name.padEnd(12)} ${describe}`)
-        .join('\n')}\n\nData lives in $TOLLGATE_HOME (default ~/.tollgate) unless a database URL is set.`,
+        .join('\n')}\n\nData lives in $TOLLGATE_HOME (default ~/.tollgate) unless a database URL is set.\n` +
+        'Over HTTP, <PREFIX>_AUTH_ISSUER turns on bearer-token auth (see the README, "Shared deployment").',
     )
     .action(
       async (
@@ -57,6 +63,8 @@ export function serveCommand(): Command {
             `unknown server "${name}"; choose one of: ${Object.keys(SERVERS).join(', ')}`,
           );
         }
+        // Read first, so a bad auth setting fails before any store opens, and names the variable.
+        const auth = options.http ? httpAuthFromEnv(entry.prefix) : {};
         const started = await entry.start();
         const serving: Serving = await serve(started.server, {
           http: options.http ?? false,
@@ -65,6 +73,8 @@ export function serveCommand(): Command {
           ...(options.allowedHosts
             ? { allowedHosts: options.allowedHosts.split(',').map((h) => h.trim()) }
             : {}),
+          ...auth,
+          ready: () => started.db.query('select 1'),
           onClose: started.close,
         });
         void serving;

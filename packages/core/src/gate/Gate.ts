@@ -79,6 +79,11 @@ export class Gate {
     return listing;
   }
 
+  /** The scopes a tool declares; undefined when this server has no such tool. */
+  requiredScopes(name: string): readonly string[] | undefined {
+    return this.#tools.get(name)?.definition.scopes;
+  }
+
   /** Runs one call through the gate. An unknown tool is a protocol error, not a tool result. */
   async call(request: CallRequest): Promise<CallToolResult> {
     const tool = this.#tools.get(request.name);

@@ -12,7 +12,13 @@ import { Redactor } from '../redact/Redactor.ts';
 import { createLogger, type Logger, type LoggerOptions, openDestination } from '../telemetry/logger.ts';
 import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
 import { validateTools } from '../tool/validateTools.ts';
-import { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from './http.ts';
+import {
+  type AccessPolicy,
+  DEFAULT_MAX_BODY_BYTES,
+  type HttpListener,
+  type HttpOptions,
+  listenHttp,
+} from './http.ts';
 
 export interface ServerOptions {
   name: string;
@@ -110,6 +116,24 @@ export function createServer(options: ServerOptions): TollgateServer {
   const factory: McpServerFactory = (ctx) =>
     createInstance(ctx.requestInfo === undefined ? stdioPrincipal : principalFor(ctx));
 
+  // Lets the HTTP layer answer 403 insufficient_scope before a call reaches the gate, and still
+  // leave the same call record a refusal inside the gate would.
+  const access: AccessPolicy = {
+    scopesSupported: [
+      ...new Set(options.tools.flatMap((tool) => tool.scopes).filter((scope) => granted.has(scope))),
+    ].sort(),
+    requiredScopes: (tool) => gate.requiredScopes(tool),
+    effectiveScopes: (tokenScopes) => new Set(tokenScopes.filter((scope) => granted.has(scope))),
+    recordDenied: async (call) => {
+      await gate.call({
+        name: call.tool,
+        arguments: call.arguments,
+        meta: call.meta,
+        principal: { id: call.clientId, scopes: call.scopes },
+      });
+    },
+  };
+
   const httpHandler = (http: { maxBodyBytes?: number } = {}) =>
     createMcpHandler(factory, { maxRequestBodySize: http.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
 
@@ -126,6 +150,7 @@ export function createServer(options: ServerOptions): TollgateServer {
       listenHttp(
         httpHandler(http.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),
         http,
+        access,
       ),
   };
 }

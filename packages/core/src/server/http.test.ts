@@ -94,4 +94,49 @@ describe('the Streamable HTTP listener', () => {
   it('refuses to bind a non-loopback interface without allowed hosts', async () => {
     await expect(server.listen({ host: '0.0.0.0' })).rejects.toThrow(/allowedHosts/);
   });
+
+  it('reports readiness from the check it is given, and not-ready while draining', async () => {
+    let healthy = false;
+    const probed = await server.listen({
+      ready: async () => {
+        if (!healthy) throw new Error('store down');
+      },
+    });
+    try {
+      const readyz = () => fetch(new URL('/readyz', probed.url)).then((response) => response.status);
+      expect(await readyz()).toBe(503);
+      healthy = true;
+      expect(await readyz()).toBe(200);
+    } finally {
+      await probed.close();
+    }
+  });
+
+  it('lets a call in flight finish when closing, and refuses new ones', async () => {
+    const draining = await server.listen();
+    const call = (mode: string) =>
+      fetch(draining.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'probe', arguments: { mode } },
+        }),
+      });
+    // 'hang' runs into the tool's 300 ms deadline: long enough to be in flight during close().
+    const inFlight = call('hang');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = draining.close();
+    const late = await call('ok').then(
+      (response) => response.status,
+      () => 'refused',
+    );
+    const finished = await inFlight;
+    await closed;
+    expect(finished.status).toBe(200);
+    expect(await finished.text()).toContain('"code":"timeout"');
+    expect([503, 'refused']).toContain(late);
+  });
 });
