@@ -22,7 +22,14 @@ export const nightlyConfigSchema = z.strictObject({
   usageDays: z.number().int().min(1).max(365),
   /** Accounts scoring at least this get an outreach draft (when a lead is known). */
   draftMinScore: z.number().int().min(0).max(100),
-  retryBudget: z.number().int().min(0),
+  /**
+   * Retries allowed across the run: `minRetries` plus `ratio` × first attempts so far, so the
+   * budget scales with the run while capping the extra load a failing vendor sees.
+   */
+  retryBudget: z.strictObject({
+    ratio: z.number().min(0).max(10),
+    minRetries: z.number().int().min(0),
+  }),
   servers: z.strictObject({ warehouse: guard, crm: guard, enrichment: guard, outreach: guard }),
 });
 export type NightlyConfig = z.infer<typeof nightlyConfigSchema>;

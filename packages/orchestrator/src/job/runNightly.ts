@@ -50,7 +50,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
   const startedAt = new Date();
   const ledger = await RunLedger.open(options.ledger);
   await ledger.begin(options.runKey);
-  const budget = new RetryBudget(config.retryBudget);
+  const budget = new RetryBudget(config.retryBudget.ratio, config.retryBudget.minRetries);
   const connections = SERVER_NAMES.map((name) => new ServerConnection(name, options.servers[name]));
   const progress = options.progress === false ? undefined : (options.progress ?? new Progress());
   try {

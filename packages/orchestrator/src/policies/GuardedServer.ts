@@ -52,12 +52,14 @@ export class GuardedServer {
   readonly #connection: ServerConnection;
   readonly #policy: IPolicy<IRetryContext>;
   readonly #options: GuardOptions;
+  readonly #budget: RetryBudget;
   #breakerOpen = false;
 
   constructor(connection: ServerConnection, options: GuardOptions, budget: RetryBudget) {
     this.name = connection.name;
     this.#connection = connection;
     this.#options = options;
+    this.#budget = budget;
     this.bucket = new TokenBucket(options.ratePerSecond, options.burst);
     const retryPolicy = retry(
       handleWhenResult(
@@ -98,6 +100,7 @@ export class GuardedServer {
     try {
       const outcome = await this.#policy.execute(async ({ attempt }) => {
         attempts = attempt + 1;
+        if (attempt === 0) this.#budget.recordCall();
         await this.bucket.take();
         this.stats.calls++;
         const outcome = await this.#connection.call(tool, args, {

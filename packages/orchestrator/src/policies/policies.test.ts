@@ -110,7 +110,7 @@ describe('GuardedServer against a real server over HTTP', () => {
     breakerHalfOpenAfterMs: 60_000,
     callTimeoutMs: 5_000,
   };
-  const guarded = (overrides: Partial<GuardOptions> = {}, budget = new RetryBudget(100)) =>
+  const guarded = (overrides: Partial<GuardOptions> = {}, budget = new RetryBudget(0, 100)) =>
     new GuardedServer(
       new ServerConnection('flaky', { kind: 'http', url: listener.url.toString() }),
       { ...options, ...overrides },
@@ -144,10 +144,23 @@ describe('GuardedServer against a real server over HTTP', () => {
   it('stops retrying when the run’s retry budget is spent', async () => {
     script = ['unavailable', 'unavailable', 'unavailable'];
     seenAttempts = [];
-    const budget = new RetryBudget(1);
+    const budget = new RetryBudget(0, 1);
     const outcome = await guarded({}, budget).call('flaky', {});
     expect(outcome).toMatchObject({ ok: false, attempts: 2, error: { code: 'upstream_unavailable' } });
     expect(budget.used).toBe(1);
+    script = [];
+  });
+
+  it('grows the retry budget with the calls the run makes, not with its retries', async () => {
+    // No floor: a retry is allowed only once first attempts have earned one (ratio 0.5 → every 2 calls).
+    const budget = new RetryBudget(0.5, 0);
+    const server = guarded({}, budget);
+    script = ['unavailable', 'unavailable', 'unavailable'];
+    expect(await server.call('flaky', {})).toMatchObject({ ok: false, attempts: 1 });
+    expect(budget).toMatchObject({ calls: 1, used: 0, limit: 0 });
+    script = ['unavailable'];
+    expect(await server.call('flaky', {})).toMatchObject({ ok: true, attempts: 2 });
+    expect(budget).toMatchObject({ calls: 2, used: 1, limit: 1 });
     script = [];
   });
 
