@@ -84,6 +84,14 @@ export { openPglite, type PgliteOptions, writePgliteSnapshot } from './store/Pgl
 export { openPostgres, type PostgresOptions, redactUrl } from './store/PostgresDatabase.ts';
 export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.ts';
 export {
+  contextFromMeta,
+  injectIntoMeta,
+  startTracing,
+  type Tracing,
+  type TracingOptions,
+  tracingEnabled,
+} from './telemetry/tracing.ts';
+export {
   defineTool,
   IDEMPOTENCY_KEY_FIELD,
   type ObjectSchema,

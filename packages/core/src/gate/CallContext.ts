@@ -32,6 +32,8 @@ export interface CallContext {
   replayed: boolean;
   /** True when this call took over an expired key: look for the effect before making it again. */
   recovering: boolean;
+  /** The trace this call's span belongs to, when tracing is on (logged with the record). */
+  traceId?: string;
   /** The transaction a create's effect and its idempotency record commit in, when the server has a store. */
   tx: Queryable | undefined;
 }

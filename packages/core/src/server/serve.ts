@@ -1,3 +1,4 @@
+import { startTracing } from '../telemetry/tracing.ts';
 import type { TollgateServer } from './createServer.ts';
 import type { HttpOptions } from './http.ts';
 
@@ -19,12 +20,15 @@ export interface Serving {
  * SIGINT/SIGTERM. Status goes to stderr, which never carries protocol traffic.
  */
 export async function serve(server: TollgateServer, options: ServeOptions = {}): Promise<Serving> {
+  // Spans go to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing is off.
+  const tracing = startTracing({ serviceName: `tollgate-${server.name}` });
   let closing: Promise<void> | undefined;
   let stopTransport: () => Promise<void> = async () => {};
   const close = () => {
     closing ??= (async () => {
       await stopTransport().catch(() => undefined);
       await options.onClose?.().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
       server.logger.flush();
     })();
     return closing;

@@ -1,13 +1,33 @@
 import { performance } from 'node:perf_hooks';
+import { context } from '@opentelemetry/api';
 import { toToolError } from '../../errors/ToolError.ts';
 import { maskFields } from '../../redact/maskFields.ts';
-import type { GateStep, Outcome } from '../CallContext.ts';
+import { endToolSpan, startToolSpan, tracingEnabled } from '../../telemetry/tracing.ts';
+import type { CallContext, GateStep, Outcome } from '../CallContext.ts';
 
 /**
  * The outermost step: the one boundary where anything thrown becomes a ToolError, and the one
- * place each call is recorded, as a single JSON event with secrets redacted.
+ * place each call is recorded, as a single JSON event with secrets redacted — and, when tracing is
+ * on, one span, a child of the trace context the caller sent in `_meta`.
  */
 export const recordStep: GateStep = async (ctx, next) => {
+  if (!tracingEnabled()) return record(ctx, next);
+  const { span, context: spanContext } = startToolSpan(ctx.server, ctx.tool.definition.name, ctx.meta);
+  ctx.traceId = span.spanContext().traceId;
+  const outcome = await context.with(spanContext, () => record(ctx, next));
+  endToolSpan(span, {
+    errorCode: outcome.ok ? undefined : outcome.error.code,
+    attributes: {
+      'tollgate.call_id': ctx.callId,
+      'tollgate.attempt': ctx.attempt,
+      'tollgate.replayed': ctx.replayed,
+      'tollgate.scope': ctx.scope,
+    },
+  });
+  return outcome;
+};
+
+async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<Outcome> {
   const started = performance.now();
   let outcome: Outcome;
   try {
@@ -32,6 +52,7 @@ export const recordStep: GateStep = async (ctx, next) => {
     attempt: ctx.attempt,
     scope: ctx.scope,
   };
+  if (ctx.traceId !== undefined) event.trace_id = ctx.traceId;
   if (error !== undefined) {
     event.error = redactor.value({ message: error.message, details: error.details });
     if (error.cause !== undefined) {
@@ -43,4 +64,4 @@ export const recordStep: GateStep = async (ctx, next) => {
   if (loud) ctx.recordLogger.error(event, 'tools/call failed');
   else ctx.recordLogger.info(event, 'tools/call');
   return outcome;
-};
+}
