@@ -1,7 +1,11 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './Database.ts';
 import { lockDataDir } from './dataDirLock.ts';
+
+const execFileAsync = promisify(execFile);
 
 function wrap(target: PGlite | Transaction): Queryable {
   return {
@@ -33,12 +37,27 @@ export interface PgliteOptions {
   snapshot?: string;
 }
 
-/** Writes an initialised, empty database as a tarball that `snapshot` can start from. */
+/**
+ * Writes an initialised, empty database as a tarball that `snapshot` can start from.
+ *
+ * initdb runs in a short-lived child process: inside WASM it touches about 1 GB, and a process
+ * keeps that as its peak RSS for life — the orchestrator's peak was twice its steady state before.
+ */
 export async function writePgliteSnapshot(path: string): Promise<void> {
-  const db = await PGlite.create();
-  const dump = await db.dumpDataDir('none');
-  await db.close();
-  await writeFile(path, Buffer.from(await dump.arrayBuffer()));
+  const script = [
+    `const { PGlite } = await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))});`,
+    "const { writeFile } = await import('node:fs/promises');",
+    'const db = await PGlite.create();',
+    "const dump = await db.dumpDataDir('none');",
+    'await db.close();',
+    'await writeFile(process.argv[1], Buffer.from(await dump.arrayBuffer()));',
+  ].join('\n');
+  try {
+    await execFileAsync(process.execPath, ['--input-type=module', '-e', script, path], { timeout: 120_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`Could not initialise an embedded database${stderr ? `: ${stderr}` : ''}`, { cause: error });
+  }
 }
 
 /**
