@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './Database.ts';
 import { lockDataDir } from './dataDirLock.ts';
 
 const execFileAsync = promisify(execFile);
+const require = createRequire(import.meta.url);
 
 function wrap(target: PGlite | Transaction): Queryable {
   return {
@@ -45,7 +48,7 @@ export interface PgliteOptions {
  */
 export async function writePgliteSnapshot(path: string): Promise<void> {
   const script = [
-    `const { PGlite } = await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))});`,
+    `const { PGlite } = await import(${JSON.stringify(pathToFileURL(require.resolve('@electric-sql/pglite')).href)});`,
     "const { writeFile } = await import('node:fs/promises');",
     'const db = await PGlite.create();',
     "const dump = await db.dumpDataDir('none');",
@@ -56,7 +59,9 @@ export async function writePgliteSnapshot(path: string): Promise<void> {
     await execFileAsync(process.execPath, ['--input-type=module', '-e', script, path], { timeout: 120_000 });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`Could not initialise an embedded database${stderr ? `: ${stderr}` : ''}`, { cause: error });
+    throw new Error(`Could not initialise an embedded database${stderr ? `: ${stderr}` : ''}`, {
+      cause: error,
+    });
   }
 }
 
