@@ -3,6 +3,7 @@
  * Figures are medians; the machine is shared and noisy, so compare ratios, not absolute times.
  */
 import { benchGate } from '../packages/core/bench/gate.bench.ts';
+import { benchHttp, HTTP_PROTOCOL_VERSION } from '../packages/core/bench/http.bench.ts';
 import { benchNightly, NIGHTLY_LIMITS } from '../packages/orchestrator/bench/nightly.bench.ts';
 
 function table(rows: { name: string; calls: number; p50_us: number; p99_us: number }[]): void {
@@ -23,6 +24,50 @@ console.log('Gate overhead: one read tool over the SDK in-memory transport (per-
 const gate = await benchGate();
 table(gate.rows);
 console.log(`\nratio gate with logging / bare SDK (p50): ${gate.ratio.toFixed(2)}   target <= 1.30`);
+
+// --- tools/call over stateless Streamable HTTP, each server a child process, next to a bare SDK server.
+console.log(
+  '\nHTTP: one read tool over stateless Streamable HTTP on 127.0.0.1, closed-loop workers' +
+    ' (medians across rounds)\n',
+);
+const http = await benchHttp();
+console.log(
+  [
+    'side'.padEnd(16),
+    'conc'.padStart(5),
+    'calls'.padStart(7),
+    'fail'.padStart(5),
+    'calls/s'.padStart(8),
+    'p50 ms'.padStart(7),
+    'p99 ms'.padStart(7),
+    'thr/bare'.padStart(9),
+    'p50/bare'.padStart(9),
+  ].join(' '),
+);
+for (const r of http.rows) {
+  console.log(
+    [
+      r.side.padEnd(16),
+      String(r.concurrency).padStart(5),
+      String(r.calls).padStart(7),
+      String(r.failures).padStart(5),
+      r.callsPerS.toFixed(0).padStart(8),
+      r.p50_ms.toFixed(2).padStart(7),
+      r.p99_ms.toFixed(2).padStart(7),
+      r.throughputVsBare.toFixed(2).padStart(9),
+      r.p50VsBare.toFixed(2).padStart(9),
+    ].join(' '),
+  );
+}
+for (const failure of http.failures) console.log(`  failed: ${failure}`);
+console.log(
+  '\nbare: SDK v2 McpServer per request via createMcpHandler + toNodeHandler on node:http; tollgate:' +
+    ' createServer().listen(), records -> /dev/null;\ntollgate+auth: the same with auth on, one cached ES256' +
+    ' token on every request, verified on every request (no verification cache).\nEach server is a child' +
+    ` process; conc keep-alive connections each send tools/call back to back (protocol ${HTTP_PROTOCOL_VERSION},` +
+    " no initialize).\ncalls/s, p50, p99: median over rounds of each round's figure; thr/bare and p50/bare:" +
+    ' against bare at the same conc. fail must be 0.',
+);
 
 // --- The nightly job against rate-limited, faulty simulators, next to a naive Promise.all baseline.
 const nightlySizes = process.env.TOLLGATE_BENCH_BIG === '1' ? [400, 5000] : [400];
