@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.ts';
 import { reportCommand, runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { tokenCommand } from './commands/token.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(reportCommand());
   program.addCommand(simulateCommand());
+  program.addCommand(tokenCommand());
   return program;
 }
 

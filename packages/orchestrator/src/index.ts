@@ -1,3 +1,6 @@
+export { allNightlyScopes, NIGHTLY_TOOLS, nightlyScopes } from './auth/nightlyScopes.ts';
+export { type ServerAuth, ServerAuthError } from './auth/ServerAuth.ts';
+export { serverAuthFromEnv } from './auth/serverAuthFromEnv.ts';
 export type { JobContext, WarehouseAccount } from './job/JobContext.ts';
 export { idempotencyKey } from './job/keys.ts';
 export {

@@ -1,3 +1,4 @@
+import { serverAuthFromEnv } from '../auth/serverAuthFromEnv.ts';
 import type { ServerName } from '../report/types.ts';
 import type { ServerSpec } from './ServerConnection.ts';
 
@@ -29,22 +30,28 @@ export function childEnv(name: ServerName, env: NodeJS.ProcessEnv): Record<strin
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (COMMON.includes(key) || key.startsWith(PREFIX[name])) picked[key] = value;
+    // OTEL_*: every process exports its spans to the same collector, so one account is one trace.
+    if (COMMON.includes(key) || key.startsWith(PREFIX[name]) || key.startsWith('OTEL_')) picked[key] = value;
   }
   return picked;
 }
 
 /**
- * How the job reaches each server: `TOLLGATE_<NAME>_URL` (Streamable HTTP) when set, otherwise a
- * stdio child running `tollgate serve <name>` through the given command.
+ * How the job reaches each server: `TOLLGATE_<NAME>_URL` (Streamable HTTP) when set, with the
+ * credential `serverAuthFromEnv` finds for it, otherwise a stdio child running `tollgate serve
+ * <name>` through the given command. No `TOLLGATE_*` credential reaches a child.
  */
 export function serverSpecsFromEnv(
   launch: { command: string; args: string[] },
   env: NodeJS.ProcessEnv = process.env,
 ): Record<ServerName, ServerSpec> {
+  const authFor = serverAuthFromEnv(env);
   const spec = (name: ServerName): ServerSpec => {
     const url = env[`TOLLGATE_${name.toUpperCase()}_URL`];
-    if (url) return { kind: 'http', url };
+    if (url) {
+      const auth = authFor(name, url);
+      return { kind: 'http', url, ...(auth ? { auth } : {}) };
+    }
     return {
       kind: 'stdio',
       command: launch.command,
