@@ -13,6 +13,7 @@ export {
   type SizeBand,
   sizeBand,
 } from './companies.ts';
+export { CREDENTIAL_CARRIERS, type CredentialCarrier, type PresentedCredential } from './credentials.ts';
 export type { ObjectType } from './crm/objectTypes.ts';
 export {
   type CrmSimulator,

@@ -112,6 +112,23 @@ describe('the simulator pipeline', () => {
     expect(bad.headers.get('x-vendor')).toBe('counter');
   });
 
+  it('records every credential vendor requests present, refused or not, but not admin requests', async () => {
+    const sim = await start({ outages: [{ startMs: 0 }] });
+    await call(sim.url, '/x', { headers: { authorization: 'Bearer pat-one' } });
+    await call(sim.url, '/x', { headers: { authorization: 'Bearer pat-one' } });
+    await call(sim.url, '/x?api_key=key-in-query', { headers: { 'x-api-key': 'key-in-header' } });
+    await call(sim.url, '/x');
+    await call(sim.url, '/__admin/stats', { headers: { authorization: 'Bearer admin-only' } });
+    const expected = [
+      { carrier: 'authorization', value: 'Bearer pat-one', requests: 2 },
+      { carrier: 'x-api-key', value: 'key-in-header', requests: 1 },
+      { carrier: 'api_key', value: 'key-in-query', requests: 1 },
+    ];
+    expect(sim.credentials()).toEqual(expected);
+    expect((await call(sim.url, '/__admin/credentials')).body).toEqual(expected);
+    expect(JSON.stringify(sim.stats())).not.toContain('pat-one');
+  });
+
   it('gives the same statuses to the same request sequence under the same seed', async () => {
     const faults: FaultConfigInput = { errors: { server_error: 0.4 }, shapeChange: 0.3 };
     const run = async (seed: number) => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CredentialLog, type PresentedCredential } from '../credentials.ts';
 import { type ErrorFaultKind, type FaultConfig, type FaultConfigInput, FaultInjector } from '../faults.ts';
 import type { Seed } from '../random.ts';
 import { TrafficCounter, type TrafficStats } from '../stats.ts';
@@ -33,6 +34,8 @@ export interface SimulatorServer<Extra> {
   close(): Promise<void>;
   setFaults(config: FaultConfigInput): FaultConfig;
   stats(): TrafficStats & Extra;
+  /** The credentials vendor requests presented (also `GET /__admin/credentials`). */
+  credentials(): PresentedCredential[];
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -40,7 +43,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Serves a vendor on loopback through the fault pipeline: outage → latency → hang → injected error →
- * handler → changed shape → lost response. `GET /__admin/stats`, `GET|POST /__admin/faults` bypass it.
+ * handler → changed shape → lost response. `GET /__admin/stats`, `GET /__admin/credentials` and
+ * `GET|POST /__admin/faults` bypass it.
  */
 export async function startSimulatorServer<Extra>(
   vendor: Vendor<Extra>,
@@ -51,6 +55,7 @@ export async function startSimulatorServer<Extra>(
   const startedAt = Date.now();
   const faults = new FaultInjector(options.seed, options.faults ?? {}, startedAt);
   const counter = new TrafficCounter(startedAt);
+  const credentials = new CredentialLog();
   const timers = new Set<NodeJS.Timeout>();
   const stats = (): TrafficStats & Extra => ({ ...counter.snapshot(), ...vendor.stats() });
 
@@ -70,6 +75,9 @@ export async function startSimulatorServer<Extra>(
 
   const admin = (method: string | undefined, path: string, body: unknown): SimResponse => {
     if (path === '/__admin/stats' && method === 'GET') return { status: 200, body: stats() };
+    if (path === '/__admin/credentials' && method === 'GET') {
+      return { status: 200, body: credentials.list() };
+    }
     if (path === '/__admin/faults' && method === 'GET') return { status: 200, body: faults.config };
     if (path === '/__admin/faults' && method === 'POST') {
       const result = faults.configure(body ?? {});
@@ -90,6 +98,7 @@ export async function startSimulatorServer<Extra>(
       return writeResponse(res, response, {});
     }
     counter.requests++;
+    credentials.record(req.headers, url);
     const request: SimRequest = {
       method: req.method ?? 'GET',
       url,
@@ -163,5 +172,6 @@ export async function startSimulatorServer<Extra>(
       return result.config;
     },
     stats,
+    credentials: () => credentials.list(),
   };
 }
