@@ -86,6 +86,8 @@ export { createLogger, type Logger, type LoggerOptions } from './telemetry/logge
 export {
   contextFromMeta,
   injectIntoMeta,
+  inSpan,
+  startClientToolSpan,
   startTracing,
   type Tracing,
   type TracingOptions,

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core';
+import { openDatabase, pgliteSnapshot, startTracing, tollgateHome } from '@tollgate/core';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
 import { positive } from '../parsers.ts';
@@ -60,6 +60,7 @@ export function demoCommand(): Command {
         name: 'orchestrator',
         dataDir: join(home, 'orchestrator', 'pgdata'),
       });
+      const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
       try {
         const { report, files } = await orchestrator.runNightly({
           runKey,
@@ -89,6 +90,7 @@ export function demoCommand(): Command {
         process.stdout.write(`CRM duplicates (simulator's own count): ${JSON.stringify(duplicates)}\n`);
       } finally {
         await ledger.close();
+        await tracing?.shutdown().catch(() => undefined);
         await Promise.all([enrichment.close(), crm.close()]);
       }
     });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core';
+import { openDatabase, pgliteSnapshot, startTracing, tollgateHome } from '@tollgate/core';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
 import { positive } from '../parsers.ts';
@@ -42,6 +42,8 @@ export function runCommand(): Command {
           name: 'orchestrator',
           url: process.env.ORCHESTRATOR_DATABASE_URL,
         });
+        // With OTEL_EXPORTER_OTLP_ENDPOINT set, each account is one trace across the job and the servers.
+        const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
         const stop = new AbortController();
         const onSignal = () => {
           process.stderr.write(
@@ -69,6 +71,7 @@ export function runCommand(): Command {
           if (report.summary.status !== 'completed') process.exitCode = 3;
         } finally {
           await ledger.close();
+          await tracing?.shutdown().catch(() => undefined);
         }
       },
     );

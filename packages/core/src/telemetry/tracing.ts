@@ -147,3 +147,47 @@ export function endToolSpan(
   }
   span.end();
 }
+
+/**
+ * The client side of a tools/call: a CLIENT span, and the `_meta` fields that make the server's
+ * span its child. With tracing off, no span and no fields.
+ */
+export function startClientToolSpan(
+  server: string,
+  tool: string,
+  attempt: number,
+): { meta: Record<string, unknown>; end(errorCode?: string): void } {
+  if (!enabled) return { meta: {}, end: () => {} };
+  const span = trace.getTracer(TRACER_NAME).startSpan(`tools/call ${tool}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'mcp.method.name': 'tools/call',
+      'gen_ai.tool.name': tool,
+      'gen_ai.operation.name': 'execute_tool',
+      'tollgate.server': server,
+      'tollgate.attempt': attempt,
+    },
+  });
+  const meta: Record<string, unknown> = {};
+  injectIntoMeta(meta, trace.setSpan(context.active(), span));
+  return {
+    meta,
+    end: (errorCode) => endToolSpan(span, { errorCode, attributes: {} }),
+  };
+}
+
+/** Runs `work` inside an INTERNAL span (e.g. one account of a run), so calls it makes nest under it. */
+export async function inSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!enabled) return work();
+  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await work();
+    } finally {
+      span.end();
+    }
+  });
+}

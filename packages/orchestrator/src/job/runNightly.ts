@@ -1,4 +1,4 @@
-import type { Database } from '@tollgate/core';
+import { type Database, inSpan } from '@tollgate/core';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';
 import { RetryBudget } from '../policies/RetryBudget.ts';
@@ -129,7 +129,12 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       for (;;) {
         const next = await queue.next();
         if (next.done) return;
-        const outcome = await processAccount(next.value, ctx);
+        // One trace per account: its calls to every server nest under this span.
+        const outcome = await inSpan(
+          'nightly account',
+          { 'tollgate.run_key': options.runKey, 'tollgate.account': next.value.domain },
+          () => processAccount(next.value, ctx),
+        );
         await ledger.record(options.runKey, outcome);
         if (progress) {
           progress.done++;

@@ -6,12 +6,20 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { META_ATTEMPT, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { META_ATTEMPT, startClientToolSpan, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { authFailure } from '../auth/authFailure.ts';
+import { type ServerAuth, ServerAuthError } from '../auth/ServerAuth.ts';
 
 /** How to reach one server: a stdio child process, or a Streamable HTTP endpoint. */
 export type ServerSpec =
   | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> }
-  | { kind: 'http'; url: string; headers?: Record<string, string> };
+  | {
+      kind: 'http';
+      url: string;
+      headers?: Record<string, string>;
+      /** The bearer credential: a fixed token or OAuth client credentials (see `serverAuthFromEnv`). */
+      auth?: ServerAuth;
+    };
 
 export interface CallError {
   code: string;
@@ -33,8 +41,9 @@ export interface CallOptions {
 
 /**
  * One MCP client connection to one server. A call never throws: tool errors come back as the
- * server classified them, and transport failures (a crashed child, a refused socket) as retryable
- * `upstream_unavailable`, after which the next call reconnects (restarting a stdio child).
+ * server classified them, a refused credential as terminal `unauthorized` or `forbidden`, and
+ * transport failures (a crashed child, a refused socket) as retryable `upstream_unavailable`, after
+ * which the next call reconnects (restarting a stdio child).
  */
 export class ServerConnection {
   readonly name: string;
@@ -46,6 +55,10 @@ export class ServerConnection {
   constructor(name: string, spec: ServerSpec) {
     this.name = name;
     this.#spec = spec;
+  }
+
+  get #auth(): ServerAuth | undefined {
+    return this.#spec.kind === 'http' ? this.#spec.auth : undefined;
   }
 
   /** The last lines a stdio child wrote to stderr, for error messages. */
@@ -76,11 +89,19 @@ export class ServerConnection {
       });
       await client.connect(transport);
     } else {
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(this.#spec.url), {
-          requestInit: { headers: this.#spec.headers ?? {} },
-        }),
-      );
+      const { auth } = this.#spec;
+      const transport = new StreamableHTTPClientTransport(new URL(this.#spec.url), {
+        requestInit: { headers: this.#spec.headers ?? {} },
+        ...(auth ? { authProvider: auth } : {}),
+      });
+      try {
+        await client.connect(transport);
+      } catch (error) {
+        // Say which setting to fix, not the SDK's bare "Unauthorized".
+        const failure = authFailure(error, this.name, auth);
+        if (failure === undefined) throw error;
+        throw new ServerAuthError(failure.code, failure.message, { cause: error });
+      }
     }
     client.onclose = () => {
       if (this.#client === client) {
@@ -93,15 +114,30 @@ export class ServerConnection {
   }
 
   async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
+    // The span's trace context rides in _meta, so the server's span of this call is its child.
+    const span = startClientToolSpan(this.name, tool, options.attempt);
+    const outcome = await this.#call(tool, args, options, span.meta);
+    span.end(outcome.ok ? undefined : outcome.error.code);
+    return outcome;
+  }
+
+  async #call(
+    tool: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    traceMeta: Record<string, unknown>,
+  ): Promise<CallOutcome> {
     let client: Client;
     try {
       client = await this.connect();
     } catch (error) {
+      const failure = authFailure(error, this.name, this.#auth);
+      if (failure !== undefined) return { ok: false, error: failure };
       return unavailable(`cannot reach the ${this.name} server: ${(error as Error).message}`);
     }
     try {
       const result = await client.callTool(
-        { name: tool, arguments: args, _meta: { [META_ATTEMPT]: options.attempt } },
+        { name: tool, arguments: args, _meta: { ...traceMeta, [META_ATTEMPT]: options.attempt } },
         { timeout: options.timeoutMs ?? 60_000, ...(options.signal ? { signal: options.signal } : {}) },
       );
       if (result.isError) {
@@ -121,6 +157,9 @@ export class ServerConnection {
         replayed: result._meta?.['tollgate/replayed'] === true,
       };
     } catch (error) {
+      // A refused credential is final for this call; the connection itself is fine.
+      const failure = authFailure(error, this.name, this.#auth);
+      if (failure !== undefined) return { ok: false, error: failure };
       // The server understood and refused the request (unknown tool, malformed params): a bug in the
       // caller, never fixed by retrying.
       if (ProtocolError.isInstance(error)) {
