@@ -44,7 +44,12 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
   if (options.http) {
     const listener = await server.listen(options);
     stopTransport = listener.close;
-    process.stderr.write(`${server.name} server listening on ${listener.url} (Streamable HTTP)\n`);
+    const auth = options.auth
+      ? `bearer tokens from ${options.auth.issuer}, audience ${options.auth.audience ?? listener.resource}`
+      : options.allowUnauthenticated
+        ? 'no token auth (…_AUTH=none)'
+        : 'no token auth: loopback only; set …_AUTH_ISSUER to require tokens';
+    process.stderr.write(`${server.name} server listening on ${listener.url} (Streamable HTTP) — ${auth}\n`);
     return { url: listener.url, close };
   }
   const handle = server.serveStdio();

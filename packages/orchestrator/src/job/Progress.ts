@@ -48,6 +48,7 @@ export class Progress {
     ]
       .filter(Boolean)
       .join(', ');
-    return `${bar}${this.done}${of} accounts, ${rate.toFixed(1)}/s, ${seconds.toFixed(0)} s${extra ? ` (${extra})` : ''}`;
+    const noun = this.total === undefined && this.done === 1 ? 'account' : 'accounts';
+    return `${bar}${this.done}${of} ${noun}, ${rate.toFixed(1)}/s, ${seconds.toFixed(0)} s${extra ? ` (${extra})` : ''}`;
   }
 }
