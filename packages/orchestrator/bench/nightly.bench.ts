@@ -99,8 +99,8 @@ async function runTollgate(accounts: number): Promise<NightlyRow> {
     config.concurrency = 32;
     Object.assign(config.servers.crm, {
       concurrency: 16,
-      ratePerSecond: 38, // 8 + 38 × 5 s = 198 ≤ 200 per rolling 5 s
-      burst: 8,
+      ratePerSecond: 39.2, // 2 + 39.2 × 5 s = 198 ≤ 200 per rolling 5 s
+      burst: 2,
       backoffBaseMs: 200,
       backoffCapMs: 2000,
       callTimeoutMs: 8000,
