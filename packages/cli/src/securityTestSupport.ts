@@ -1,12 +1,17 @@
 /**
- * What security.test.ts needs besides its tables: an identity provider's signing keys that also
- * forge tokens, `tollgate serve <server> --http` as a child process with its output kept whole, and
- * a wire that remembers every answer the servers gave, so the suite can check them all for secrets.
+ * What the suites of real `tollgate` processes need besides their tables (security.test.ts,
+ * nightlyHttp.test.ts): an identity provider's signing keys that also forge tokens, `tollgate serve
+ * <server> --http` and one-shot commands (`run nightly`, `demo`) as child processes with their output
+ * kept whole, a wire that remembers every answer the servers gave, a relay that remembers every token
+ * an issuer hands out, and an OTLP receiver that keeps every span export, so the suites can check
+ * all of it for secrets.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import {
   type CryptoKey,
   exportJWK,
@@ -114,6 +119,62 @@ export const inSeconds = (seconds: number): number => now() + seconds;
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
 
+/** A `tollgate` child started with exactly `env`, its output read whole. */
+interface Spawned {
+  child: Child;
+  /** stdout and stderr interleaved as they arrived. */
+  output(): string;
+  stdout(): string;
+  stderr(): string;
+  /** Settles once it exited and its pipes were read to the end. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Spawns `tollgate <args>`. With `group`, it leads its own process group, and `kill` reaches every
+ * process it started too. Should this process exit without stopping it, it is killed.
+ */
+function spawnTollgate(args: readonly string[], env: Record<string, string>, group = false): Spawned {
+  const child: Child = spawn(process.execPath, [bin, ...args], {
+    env,
+    detached: group,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let stdout = '';
+  let stderr = '';
+  // Drained for the whole run: a full pipe would stall the child, and every byte is checked at the end.
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
+  const kill = (signal: NodeJS.Signals) => {
+    // A group outlives its leader while anything it started still runs.
+    if (!group && (child.exitCode !== null || child.signalCode !== null)) return;
+    try {
+      if (group && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // Gone already.
+    }
+  };
+  // A child with no stdin to lose would outlive this process: take it along.
+  const orphanGuard = () => kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => {
+      process.off('exit', orphanGuard);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, output: () => output, stdout: () => stdout, stderr: () => stderr, closed, kill };
+}
+
 /** One `tollgate serve <server> --http --port 0` child. */
 export interface ServerProcess {
   readonly label: string;
@@ -121,7 +182,7 @@ export interface ServerProcess {
   readonly url: string;
   /** Everything it wrote to stdout and stderr, whole. */
   output(): string;
-  /** SIGTERM, so it flushes its logs and closes its store; SIGKILL if it has not exited 10 s later. */
+  /** SIGTERM, so it flushes its logs, spans and store; SIGKILL if it has not exited 10 s later. */
   stop(): Promise<void>;
 }
 
@@ -131,44 +192,24 @@ export function startServerProcess(
   label: string,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
-  const child: Child = spawn(process.execPath, [bin, 'serve', server, '--http', '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  // Drained for the whole run: a full pipe would stall the server, and every byte is checked at the end.
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  // An HTTP server has no stdin to lose: should this process end without afterAll, take it along.
-  const orphanGuard = () => child.kill('SIGKILL');
-  process.once('exit', orphanGuard);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      process.off('exit', orphanGuard);
-      resolve();
-    }),
-  );
+  const { child, output, closed, kill } = spawnTollgate(['serve', server, '--http', '--port', '0'], env);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    await closed;
     clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       done();
       void stop();
-      reject(new Error(`tollgate serve ${server} (${label}) ${why}:\n${output}`));
+      reject(new Error(`tollgate serve ${server} (${label}) ${why}:\n${output()}`));
     };
     const onData = () => {
-      const url = /listening on (http:\/\/\S+) \(Streamable HTTP\)/.exec(output)?.[1];
+      const url = /listening on (http:\/\/\S+) \(Streamable HTTP\)/.exec(output())?.[1];
       if (url === undefined) return;
       done();
-      resolve({ label, url, output: () => output, stop });
+      resolve({ label, url, output, stop });
     };
     const onExit = (code: number | null, signal: string | null) =>
       fail(`exited (${code ?? signal}) before listening`);
@@ -177,13 +218,46 @@ export function startServerProcess(
     const done = () => {
       clearTimeout(timer);
       child.stderr.off('data', onData);
-      child.off('exit', onExit);
+      child.off('close', onExit);
       child.off('error', onError);
     };
     child.stderr.on('data', onData);
-    child.once('exit', onExit);
+    // 'close', not 'exit': the failure message then holds everything it wrote.
+    child.once('close', onExit);
     child.once('error', onError);
   });
+}
+
+/** One run of a `tollgate` command that ends by itself (`run nightly`, `demo`). */
+export interface CommandProcess {
+  readonly label: string;
+  /** Settles when it and every process it started ended and their output was read whole. */
+  readonly finished: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+  /** SIGKILL to it and every process it started (afterAll, when a test gave up on it). */
+  kill(): void;
+}
+
+/** Starts `tollgate <args>` with exactly `env`, in its own process group. */
+export function startCommandProcess(
+  label: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): CommandProcess {
+  const spawned = spawnTollgate(args, env, true);
+  const failedToStart = new Promise<never>((_, reject) =>
+    spawned.child.once('error', (error) =>
+      reject(new Error(`tollgate ${label} could not start: ${error.message}`)),
+    ),
+  );
+  return {
+    label,
+    finished: Promise.race([spawned.closed, failedToStart]),
+    stdout: spawned.stdout,
+    stderr: spawned.stderr,
+    kill: () => spawned.kill('SIGKILL'),
+  };
 }
 
 /** One HTTP answer, read whole. */
@@ -315,4 +389,170 @@ export function challenge(header: string | null): Record<string, string> {
     params[match[1] as string] = (match[2] as string).replace(/\\(.)/g, '$1');
   }
   return params;
+}
+
+/** One span as an OTLP/HTTP JSON export carries it, flattened with its service name. */
+export interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
+  name: string;
+  /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
+  kind: number;
+  attributes: Record<string, string | number | boolean>;
+}
+
+export const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
+
+/** A stand-in OTLP collector: keeps every body POSTed to /v1/traces as received. */
+export interface OtlpReceiver {
+  /** For OTEL_EXPORTER_OTLP_ENDPOINT (the exporter appends /v1/traces). */
+  readonly url: string;
+  /** Every export: its content type and body, as received. */
+  readonly exports: { contentType: string; body: string }[];
+  /** The spans of every JSON export so far. */
+  spans(): ReceivedSpan[];
+  close(): Promise<void>;
+}
+
+interface OtlpAttribute {
+  key: string;
+  value: { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number };
+}
+export interface OtlpExport {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        attributes?: OtlpAttribute[];
+      }[];
+    }[];
+  }[];
+}
+
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const exports: { contentType: string; body: string }[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/traces') return void res.writeHead(404).end();
+      const raw = Buffer.concat(chunks);
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+      exports.push({ contentType: req.headers['content-type'] ?? '', body: body.toString('utf8') });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    exports,
+    spans: () =>
+      exports
+        .filter((each) => each.contentType.startsWith('application/json'))
+        .flatMap((each) => spansOf(JSON.parse(each.body) as OtlpExport)),
+    close: () => closeServer(server),
+  };
+}
+
+export function spansOf(payload: OtlpExport): ReceivedSpan[] {
+  return (payload.resourceSpans ?? []).flatMap((resourceSpans) => {
+    const service = attributesOf(resourceSpans.resource?.attributes)['service.name'];
+    return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
+      (scope.spans ?? []).map((span) => ({
+        service: String(service),
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId ?? '',
+        name: span.name,
+        kind: span.kind,
+        attributes: attributesOf(span.attributes),
+      })),
+    );
+  });
+}
+
+function attributesOf(list: OtlpAttribute[] = []): Record<string, string | number | boolean> {
+  const attributes: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list) {
+    // int64 values travel as strings or numbers in OTLP JSON.
+    const int = value.intValue === undefined ? undefined : Number(value.intValue);
+    const scalar = value.stringValue ?? value.boolValue ?? value.doubleValue ?? int;
+    if (scalar !== undefined) attributes[key] = scalar;
+  }
+  return attributes;
+}
+
+/**
+ * A relay in front of an OAuth token endpoint that remembers every access token it passes on, so a
+ * test knows the tokens it must never find in an output. Requests and answers pass unchanged.
+ */
+export interface TokenTap {
+  /** Use as the token endpoint. */
+  readonly url: string;
+  readonly tokens: string[];
+  close(): Promise<void>;
+}
+
+export async function startTokenTap(tokenEndpoint: string): Promise<TokenTap> {
+  const tokens: string[] = [];
+  const relayed = ['content-type', 'accept', 'authorization'];
+  const answered = ['content-type', 'cache-control', 'pragma', 'www-authenticate'];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      try {
+        const headers = Object.fromEntries(
+          relayed.flatMap((name) => {
+            const value = req.headers[name];
+            return typeof value === 'string' ? [[name, value]] : [];
+          }),
+        );
+        const response = await fetch(tokenEndpoint, {
+          method: req.method ?? 'POST',
+          headers,
+          ...(req.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+        });
+        const text = await response.text();
+        const token = accessTokenIn(text);
+        if (token !== undefined) tokens.push(token);
+        const back = Object.fromEntries(
+          answered.flatMap((name) => {
+            const value = response.headers.get(name);
+            return value === null ? [] : [[name, value]];
+          }),
+        );
+        res.writeHead(response.status, back).end(text);
+      } catch {
+        res.writeHead(502).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/token`, tokens, close: () => closeServer(server) };
+}
+
+function accessTokenIn(text: string): string | undefined {
+  try {
+    const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+    return typeof token === 'string' ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function closeServer(server: HttpServer): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  return closed;
 }

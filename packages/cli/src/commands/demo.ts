@@ -19,6 +19,10 @@ export function demoCommand(): Command {
       'names the run; run the demo twice with the same key to see nothing written twice',
     )
     .option('--fresh', 'forget earlier demo runs first')
+    .addHelpText(
+      'after',
+      '\nCRM_HUBSPOT_TOKEN and ENRICHMENT_API_KEY, when set, are the credentials the simulated vendors require and the servers use: set them to a canary to check that no credential leaks.',
+    )
     .action(async (options: { accounts: number; runKey?: string; fresh?: boolean }) => {
       const { startCrmSimulator, startEnrichmentSimulator } = await import('@tollgate/simulators');
       const orchestrator = await import('@tollgate/orchestrator');
@@ -27,11 +31,13 @@ export function demoCommand(): Command {
       const runKey = options.runKey ?? `demo-${today()}`;
 
       const enrichment = await startEnrichmentSimulator({
+        ...demoCredential('ENRICHMENT_API_KEY', 'apiKey'),
         companyCount: options.accounts,
         rateLimit: { limit: DEMO_LIMITS.enrichmentPerSecond, windowMs: 1000 },
         faults: { errors: { server_error: 0.02, rate_limit: 0.01 } },
       });
       const crm = await startCrmSimulator({
+        ...demoCredential('CRM_HUBSPOT_TOKEN', 'token'),
         rateLimit: { max: DEMO_LIMITS.crmPerSecond, intervalMs: 1000 },
         searchRateLimit: { max: 50, intervalMs: 1000 },
         indexingLagMs: { minMs: 50, maxMs: 250 },
@@ -53,6 +59,8 @@ export function demoCommand(): Command {
         ENRICHMENT_API_KEY: enrichment.apiKey,
         ENRICHMENT_TIMEOUT_MS: '2000',
         WAREHOUSE_DEMO_ACCOUNTS: String(options.accounts),
+        // The servers export spans to the same collector as the job, when one is configured.
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('OTEL_'))),
       };
       // One initdb for the whole demo, before four servers and the ledger all want one at once.
       await pgliteSnapshot(home);
@@ -94,4 +102,14 @@ export function demoCommand(): Command {
         await Promise.all([enrichment.close(), crm.close()]);
       }
     });
+}
+
+/** A simulator credential from the environment, when set; otherwise the simulator's own. */
+function demoCredential<K extends string>(variable: string, option: K): Partial<Record<K, string>> {
+  const value = process.env[variable]?.trim();
+  if (!value) return {};
+  // The simulators refuse shorter credentials; say which setting, never its value.
+  if (value.length < 16)
+    throw new Error(`${variable} must be at least 16 characters for the demo's simulators.`);
+  return { [option]: value } as Partial<Record<K, string>>;
 }

@@ -70,7 +70,9 @@ export function startTracing(
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: [
-      options.simple ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter }),
+      options.simple
+        ? new SimpleSpanProcessor({ exporter })
+        : new BatchSpanProcessor({ exporter, ...batchOptions(env) }),
     ],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -86,6 +88,21 @@ export function startTracing(
       context.disable();
     },
   };
+}
+
+/** The standard `OTEL_BSP_*` settings, which the 2.x span processor no longer reads itself. */
+function batchOptions(env: NodeJS.ProcessEnv) {
+  const read = (name: string) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const options = {
+    scheduledDelayMillis: read('OTEL_BSP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: read('OTEL_BSP_EXPORT_TIMEOUT'),
+    maxQueueSize: read('OTEL_BSP_MAX_QUEUE_SIZE'),
+    maxExportBatchSize: read('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 const metaGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   BrokenCircuitError,
   bulkhead,
@@ -98,24 +99,28 @@ export class GuardedServer {
   async call(tool: string, args: Record<string, unknown>): Promise<GuardedOutcome> {
     let attempts = 0;
     try {
-      const outcome = await this.#policy.execute(async ({ attempt }) => {
-        attempts = attempt + 1;
-        if (attempt === 0) this.#budget.recordCall();
-        await this.bucket.take();
-        this.stats.calls++;
-        const outcome = await this.#connection.call(tool, args, {
-          attempt: attempt + 1,
-          timeoutMs: this.#options.callTimeoutMs,
-        });
-        if (!outcome.ok) {
-          this.stats.errors[outcome.error.code] = (this.stats.errors[outcome.error.code] ?? 0) + 1;
-          // Every worker waits, not only this one: the limit is the server's, shared by all calls.
-          if (outcome.error.code === 'rate_limited' && outcome.error.retry_after_ms !== undefined) {
-            this.bucket.pauseUntil(Date.now() + outcome.error.retry_after_ms);
+      // Bound to this call's async context: cockatiel's bulkhead starts a queued call from the
+      // call that frees its slot, which would otherwise put this account's spans in another's trace.
+      const outcome = await this.#policy.execute(
+        AsyncResource.bind(async ({ attempt }: IRetryContext) => {
+          attempts = attempt + 1;
+          if (attempt === 0) this.#budget.recordCall();
+          await this.bucket.take();
+          this.stats.calls++;
+          const outcome = await this.#connection.call(tool, args, {
+            attempt: attempt + 1,
+            timeoutMs: this.#options.callTimeoutMs,
+          });
+          if (!outcome.ok) {
+            this.stats.errors[outcome.error.code] = (this.stats.errors[outcome.error.code] ?? 0) + 1;
+            // Every worker waits, not only this one: the limit is the server's, shared by all calls.
+            if (outcome.error.code === 'rate_limited' && outcome.error.retry_after_ms !== undefined) {
+              this.bucket.pauseUntil(Date.now() + outcome.error.retry_after_ms);
+            }
           }
-        }
-        return outcome;
-      });
+          return outcome;
+        }),
+      );
       return { ...outcome, attempts };
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
