@@ -146,6 +146,12 @@ async function runTollgate(accounts: number): Promise<NightlyRow> {
       );
     }
     const run = await report(world, runKey);
+    // TOLLGATE_BENCH_DEBUG=1 prints each unfinished account's steps: which call gave up, and why.
+    if (process.env.TOLLGATE_BENCH_DEBUG) {
+      for (const account of run.accounts.filter((a) => a.status === 'pending' || a.status === 'skipped')) {
+        console.error(JSON.stringify(account));
+      }
+    }
     const s = run.summary;
     const finishedAt = Date.parse(s.finished_at);
     const wallMs = finishedAt - (firstUpstreamAt ?? Date.parse(s.started_at));

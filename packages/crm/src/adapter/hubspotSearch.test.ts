@@ -1,6 +1,7 @@
 import { type CrmSimulator, startCrmSimulator } from '@tollgate/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubSpotAdapter, SHARED_SIMULATOR } from '../crmTestVariants.ts';
+import { SearchPacer } from './hubspotSearch.ts';
 
 const COUNT = 401; // more than two of HubSpot's 200-result search pages
 
@@ -50,5 +51,32 @@ describe('HubSpot search behind search_leads', () => {
     const leads = await hubSpotAdapter(sim).searchLeads({ min_score: 98 }, undefined, 1000);
     expect(sim.stats().requests - before).toBe(1);
     expect(leads.map((lead) => lead.score).sort()).toEqual([98, 98, 98, 98, 99, 99, 99, 99]);
+  });
+});
+
+describe('SearchPacer', () => {
+  it('spaces searches so no rolling second holds more than five', async () => {
+    const pacer = new SearchPacer(220, 5_000);
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        await pacer.turn();
+        starts.push(Date.now());
+      }),
+    );
+    starts.sort((a, b) => a - b);
+    for (let i = 5; i < starts.length; i++) {
+      expect((starts[i] as number) - (starts[i - 5] as number)).toBeGreaterThanOrEqual(1_000);
+    }
+  });
+
+  it('answers rate_limited with the wait, instead of queueing past its limit', async () => {
+    let clock = 0;
+    const pacer = new SearchPacer(220, 500, () => clock);
+    const queued = [pacer.turn(), pacer.turn(), pacer.turn()]; // starts at 0, 220, 440
+    const refused = await pacer.turn().catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'rate_limited', retryAfterMs: 660 });
+    clock = 10_000;
+    await Promise.all(queued);
   });
 });

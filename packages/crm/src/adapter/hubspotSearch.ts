@@ -1,13 +1,55 @@
-import { InvalidInputError } from '@tollgate/core';
+import { InvalidInputError, RateLimitedError } from '@tollgate/core';
 import type { HubSpotHttp } from './hubspotHttp.ts';
 import { type ApiObject, type SearchBody, type SearchPage, searchSchema } from './hubspotSchemas.ts';
 
 /** HubSpot's search never pages past this many results. */
 export const SEARCH_CAP = 10_000;
 const SEARCH_PAGE = 200; // HubSpot's largest search page
-// A long scan paces itself under the search endpoints' 5 requests per second instead of meeting 429s.
-const PAGE_SPACING_MS = 220;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * HubSpot's search endpoints allow 5 requests per second per account, apart from the general
+ * limit the caller paces itself to. The server knows that limit and the caller cannot (a
+ * create_task may search first, an upsert never does), so the server spaces its own searches:
+ * one start per 220 ms, never 5 in any rolling second. When the queue is longer than `maxWaitMs`
+ * it answers `rate_limited` with the wait, without sending anything.
+ */
+export class SearchPacer {
+  #next = 0;
+
+  constructor(
+    readonly spacingMs = 220,
+    readonly maxWaitMs = 5_000,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  async turn(): Promise<void> {
+    const now = this.now();
+    const at = Math.max(now, this.#next);
+    const wait = at - now;
+    if (wait > this.maxWaitMs) {
+      throw new RateLimitedError(
+        'HubSpot search allows 5 requests per second, and this server has a queue of them.',
+        {
+          retryAfterMs: wait,
+        },
+      );
+    }
+    this.#next = at + this.spacingMs;
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+/** One pacer per HubSpot client: the limit is per account, and one client holds one token. */
+const pacers = new WeakMap<HubSpotHttp, SearchPacer>();
+function pacerFor(http: HubSpotHttp): SearchPacer {
+  let pacer = pacers.get(http);
+  if (pacer === undefined) {
+    pacer = new SearchPacer();
+    pacers.set(http, pacer);
+  }
+  return pacer;
+}
 
 /** Oldest first: HubSpot ids grow with creation, and search can both sort and filter on them. */
 export const BY_ID: NonNullable<SearchBody['sorts']> = [
@@ -15,8 +57,9 @@ export const BY_ID: NonNullable<SearchBody['sorts']> = [
 ];
 export const byHubSpotId = (a: { id: string }, b: { id: string }) => Number(a.id) - Number(b.id);
 
-/** One `POST /crm/v3/objects/{type}/search`. */
-export function searchPage(http: HubSpotHttp, type: string, body: SearchBody): Promise<SearchPage> {
+/** One `POST /crm/v3/objects/{type}/search`, in its turn under the search limit. */
+export async function searchPage(http: HubSpotHttp, type: string, body: SearchBody): Promise<SearchPage> {
+  await pacerFor(http).turn();
   return http.send({ method: 'POST', path: `/crm/v3/objects/${type}/search`, body, schema: searchSchema });
 }
 
@@ -35,7 +78,6 @@ export async function searchAll(
   const out: ApiObject[] = [];
   let after: string | undefined;
   do {
-    if (after !== undefined) await sleep(PAGE_SPACING_MS);
     const page = await searchPage(http, type, {
       filterGroups,
       properties,
