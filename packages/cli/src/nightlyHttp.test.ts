@@ -472,9 +472,21 @@ describe.sequential('the nightly job over HTTP with client-credentials tokens (i
     for (const service of [ORCHESTRATOR, 'tollgate-warehouse', 'tollgate-crm', 'tollgate-enrichment']) {
       expect(demoServices, `no spans from ${service}`).toContain(service);
     }
+    // The demo's stdio servers append their call records to the demo's log directory: scan those too.
+    const logDir = join(demoHome, 'demo', 'logs');
+    const serverLogs = await Promise.all(
+      (await readdir(logDir)).map(
+        async (file) => [file, await readFile(join(logDir, file), 'utf8')] as const,
+      ),
+    );
+    expect(serverLogs.map(([file]) => file).sort()).toEqual(SERVER_NAMES.map((name) => `${name}.log`).sort());
+    for (const [file, text] of serverLogs.filter(([file]) => file !== 'outreach.log')) {
+      expect(text, `${file} holds no call record`).toContain('"event":"tool_call"');
+    }
     expectNoSecrets([
       ['demo stdout', demo.stdout()],
       ['demo stderr', demo.stderr()],
+      ...serverLogs.map(([file, text]) => [`demo server log ${file}`, text] as const),
       ...reports.slice(reported).map((report) => [report.file, report.text] as const),
       ...demoSpans.map((each, i) => [`demo OTLP export #${i + 1}`, each.body] as const),
     ]);

@@ -72,7 +72,7 @@ export function demoCommand(): Command {
       try {
         const { report, files } = await orchestrator.runNightly({
           runKey,
-          servers: orchestrator.serverSpecsFromEnv(SELF, env),
+          servers: orchestrator.serverSpecsFromEnv(SELF, env, { logDir: join(home, 'logs') }),
           ledger,
           reportDir: join(home, 'reports'),
           config: orchestrator.loadNightlyConfig(
@@ -89,6 +89,7 @@ export function demoCommand(): Command {
         });
         process.stdout.write(`${orchestrator.renderSummaryTable(report.summary)}\n`);
         process.stdout.write(`Report: ${files.html}\n        ${files.json}\n`);
+        process.stdout.write(`Server logs (every call record): ${join(home, 'logs')}\n`);
         process.stdout.write(
           report.summary.accounts.resumed === report.summary.accounts.total
             ? 'Every account was already finished by an earlier demo run with this key: nothing was written.\n'

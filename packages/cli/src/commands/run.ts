@@ -44,6 +44,7 @@ export function runCommand(): Command {
         });
         // With OTEL_EXPORTER_OTLP_ENDPOINT set, each account is one trace across the job and the servers.
         const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
+        const logDir = join(tollgateHome(), 'logs');
         const stop = new AbortController();
         const onSignal = () => {
           process.stderr.write(
@@ -55,9 +56,11 @@ export function runCommand(): Command {
         process.once('SIGTERM', onSignal);
         try {
           process.stderr.write(`Nightly run ${runKey}\n`);
+          const servers = orchestrator.serverSpecsFromEnv(SELF, process.env, { logDir });
+          const anyStdio = Object.values(servers).some((spec) => spec.kind === 'stdio');
           const { report, files } = await orchestrator.runNightly({
             runKey,
-            servers: orchestrator.serverSpecsFromEnv(SELF),
+            servers,
             ledger,
             reportDir: options.reportDir ?? join(tollgateHome(), 'reports'),
             config: orchestrator.loadNightlyConfig(options.config),
@@ -66,7 +69,8 @@ export function runCommand(): Command {
             signal: stop.signal,
           });
           process.stdout.write(
-            `${orchestrator.renderSummaryTable(report.summary)}\nReport: ${files.html}\n        ${files.json}\n`,
+            `${orchestrator.renderSummaryTable(report.summary)}\nReport: ${files.html}\n        ${files.json}\n` +
+              (anyStdio ? `Server logs (call records of the stdio servers): ${logDir}\n` : ''),
           );
           if (report.summary.status !== 'completed') process.exitCode = 3;
         } finally {

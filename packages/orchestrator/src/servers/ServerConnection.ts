@@ -1,3 +1,5 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   Client,
   ProtocolError,
@@ -12,7 +14,14 @@ import { type ServerAuth, ServerAuthError } from '../auth/ServerAuth.ts';
 
 /** How to reach one server: a stdio child process, or a Streamable HTTP endpoint. */
 export type ServerSpec =
-  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string> }
+  | {
+      kind: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      /** Where the child's stderr (its call records and logs) is appended. Default: only a tail is kept. */
+      logFile?: string;
+    }
   | {
       kind: 'http';
       url: string;
@@ -51,6 +60,7 @@ export class ServerConnection {
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #stderr = '';
+  #log: WriteStream | undefined;
 
   constructor(name: string, spec: ServerSpec) {
     this.name = name;
@@ -83,8 +93,16 @@ export class ServerConnection {
         env: this.#spec.env,
         stderr: 'pipe',
       });
+      const { logFile } = this.#spec;
+      if (logFile !== undefined && this.#log === undefined) {
+        mkdirSync(dirname(logFile), { recursive: true });
+        this.#log = createWriteStream(logFile, { flags: 'a' });
+        this.#log.on('error', () => undefined);
+      }
       transport.stderr?.on('data', (chunk: Buffer) => {
-        // Keep only a short tail: call records go to stderr and would fill memory on a long run.
+        // The server's call records are its audit trail: they go to the log file whole. In memory,
+        // only a short tail for error messages, or a long run would fill it.
+        this.#log?.write(chunk);
         this.#stderr = (this.#stderr + String(chunk)).slice(-4000);
       });
       await client.connect(transport);
@@ -189,6 +207,9 @@ export class ServerConnection {
     // A connect still in flight (a job giving up while other servers start) must not leave its
     // child running after the job is gone.
     await connecting?.then((late) => late.close()).catch(() => undefined);
+    const log = this.#log;
+    this.#log = undefined;
+    if (log !== undefined) await new Promise<void>((resolve) => log.end(resolve));
   }
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { serverAuthFromEnv } from '../auth/serverAuthFromEnv.ts';
 import type { ServerName } from '../report/types.ts';
 import type { ServerSpec } from './ServerConnection.ts';
@@ -39,11 +40,13 @@ export function childEnv(name: ServerName, env: NodeJS.ProcessEnv): Record<strin
 /**
  * How the job reaches each server: `TOLLGATE_<NAME>_URL` (Streamable HTTP) when set, with the
  * credential `serverAuthFromEnv` finds for it, otherwise a stdio child running `tollgate serve
- * <name>` through the given command. No `TOLLGATE_*` credential reaches a child.
+ * <name>` through the given command, whose stderr (call records included) is appended to
+ * `<logDir>/<name>.log` when a log directory is given. No `TOLLGATE_*` credential reaches a child.
  */
 export function serverSpecsFromEnv(
   launch: { command: string; args: string[] },
   env: NodeJS.ProcessEnv = process.env,
+  options: { logDir?: string } = {},
 ): Record<ServerName, ServerSpec> {
   const authFor = serverAuthFromEnv(env);
   const spec = (name: ServerName): ServerSpec => {
@@ -57,6 +60,7 @@ export function serverSpecsFromEnv(
       command: launch.command,
       args: [...launch.args, 'serve', name],
       env: childEnv(name, env),
+      ...(options.logDir === undefined ? {} : { logFile: join(options.logDir, `${name}.log`) }),
     };
   };
   return {
