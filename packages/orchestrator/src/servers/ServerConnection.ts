@@ -96,7 +96,8 @@ export class ServerConnection {
       const { logFile } = this.#spec;
       if (logFile !== undefined && this.#log === undefined) {
         mkdirSync(dirname(logFile), { recursive: true });
-        this.#log = createWriteStream(logFile, { flags: 'a' });
+        // Call records name leads and accounts: readable by the job's user only.
+        this.#log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
         this.#log.on('error', () => undefined);
       }
       transport.stderr?.on('data', (chunk: Buffer) => {
