@@ -24,7 +24,6 @@ import {
 } from '@tollgate/core/dev-issuer';
 import {
   allNightlyScopes,
-  loadNightlyConfig,
   nightlyScopes,
   type RunReport,
   readRunReport,
@@ -32,6 +31,7 @@ import {
   type ServerName,
   type StepName,
 } from '@tollgate/orchestrator';
+import { fastNightlyConfig } from '@tollgate/orchestrator/testing';
 import {
   type CrmSimulator,
   type EnrichmentSimulator,
@@ -162,20 +162,8 @@ async function prepareJob(): Promise<{ home: string; config: string; secret: str
   };
   await writeFile(job.secret, `${canary}\n`, { mode: 0o600 });
   // The shipped pacing is for real vendor limits; these simulators allow far more.
-  const config = loadNightlyConfig();
-  config.concurrency = 8;
-  config.pageSize = 10;
+  const config = fastNightlyConfig();
   config.draftMinScore = 50;
-  for (const name of SERVER_NAMES) {
-    Object.assign(config.servers[name], {
-      ratePerSecond: 150,
-      burst: 10,
-      backoffBaseMs: 50,
-      backoffCapMs: 400,
-      breakerHalfOpenAfterMs: 500,
-      callTimeoutMs: 8000,
-    });
-  }
   await writeFile(job.config, JSON.stringify(config));
   return job;
 }

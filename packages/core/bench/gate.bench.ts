@@ -7,22 +7,8 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
-import * as z from 'zod';
 import { createServer, defineTool } from '../src/index.ts';
-
-const input = z.object({ domain: z.string().min(3).describe('Company domain, e.g. acme.com') });
-const output = z.object({
-  domain: z.string().describe('Normalized domain'),
-  name: z.string().nullable().describe('Company name'),
-  employees: z.number().int().nullable().describe('Employee count'),
-  industry: z.string().nullable().describe('Industry'),
-});
-const handler = async ({ domain }: { domain: string }) => ({
-  domain,
-  name: 'Acme Corp',
-  employees: 420,
-  industry: 'Software',
-});
+import { benchHandler as handler, benchInput as input, benchOutput as output } from './benchTool.ts';
 
 async function bareClient(): Promise<Client> {
   const server = new McpServer({ name: 'bare', version: '1.0.0' });

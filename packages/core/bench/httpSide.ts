@@ -10,30 +10,20 @@ import { pathToFileURL } from 'node:url';
 import { localhostHostValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import type { JWK } from 'jose';
-import * as z from 'zod';
 import { createServer, defineTool } from '../src/index.ts';
+import {
+  BENCH_TOOL,
+  benchHandler as handler,
+  benchInput as input,
+  benchOutput as output,
+} from './benchTool.ts';
 
 export const SIDES = ['bare', 'tollgate', 'tollgate+auth'] as const;
 export type Side = (typeof SIDES)[number];
 
-export const TOOL = 'get_account';
+export const TOOL = BENCH_TOOL;
 export const SCOPE = 'accounts:read';
 export const ISSUER = 'https://issuer.bench.test';
-
-// The tool of gate.bench.ts: same schemas and handler on every side.
-const input = z.object({ domain: z.string().min(3).describe('Company domain, e.g. acme.com') });
-const output = z.object({
-  domain: z.string().describe('Normalized domain'),
-  name: z.string().nullable().describe('Company name'),
-  employees: z.number().int().nullable().describe('Employee count'),
-  industry: z.string().nullable().describe('Industry'),
-});
-const handler = async ({ domain }: { domain: string }) => ({
-  domain,
-  name: 'Acme Corp',
-  employees: 420,
-  industry: 'Software',
-});
 
 /** The SDK's own stateless serving on plain node:http, with no Tollgate code in the path. */
 async function serveBare(): Promise<{ url: URL; close(): Promise<void> }> {

@@ -117,7 +117,9 @@ export async function listenHttp(
     : localhostOriginValidation();
   const mcp = toNodeHandler(handler, { maxRequestBodySize: maxBodyBytes });
 
-  let auth: { verifier: TokenVerifier; resource: string; metadataUrl: string; metadata: string } | undefined;
+  let auth:
+    | { verifier: TokenVerifier; resource: string; metadataUrl: string; metadata: Record<string, unknown> }
+    | undefined;
   let draining = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -254,7 +256,7 @@ export async function listenHttp(
     }
     if (!validateHost(req, res) || !validateOrigin(req, res)) return;
     if (auth !== undefined && req.method === 'GET' && isMetadataPath(url.pathname, path)) {
-      return reply(res, 200, JSON.parse(auth.metadata), { 'access-control-allow-origin': '*' });
+      return reply(res, 200, auth.metadata, { 'access-control-allow-origin': '*' });
     }
     if (url.pathname !== path) return reply(res, 404, { error: 'not found' });
     if (draining) {
@@ -315,18 +317,17 @@ export async function listenHttp(
 function resourceServer(options: HttpAuthOptions, listening: URL, access: AccessPolicy | undefined) {
   const resource = options.resource ?? listening.href;
   const verifier = createTokenVerifier({ ...options, audience: options.audience ?? resource });
-  const metadata = protectedResourceMetadata({
-    resource,
-    issuer: options.issuer,
-    scopesSupported: access?.scopesSupported ?? [],
-    resourceName: options.resourceName,
-    documentationUrl: options.documentationUrl,
-  });
   return {
     verifier,
     resource,
     metadataUrl: protectedResourceMetadataUrl(resource),
-    metadata: JSON.stringify(metadata),
+    metadata: protectedResourceMetadata({
+      resource,
+      issuer: options.issuer,
+      scopesSupported: access?.scopesSupported ?? [],
+      resourceName: options.resourceName,
+      documentationUrl: options.documentationUrl,
+    }),
   };
 }
 

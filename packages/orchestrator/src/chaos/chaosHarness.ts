@@ -12,11 +12,11 @@ import {
   startCrmSimulator,
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
-import { DEFAULT_NIGHTLY_CONFIG_PATH } from '../job/nightlyConfig.ts';
 import type { RunReport, ServerName } from '../report/types.ts';
 import { readRunReport } from '../report/writeReport.ts';
 import { ServerConnection } from '../servers/ServerConnection.ts';
 import { childEnv } from '../servers/serverSpecs.ts';
+import { fastNightlyConfig } from '../testing.ts';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/tollgate.js', import.meta.url));
 
@@ -56,19 +56,7 @@ export async function createWorld(
     ...options.crm,
   });
   // Fast pacing and short backoffs: the worlds are small and their limits generous.
-  const config = JSON.parse(readFileSync(DEFAULT_NIGHTLY_CONFIG_PATH, 'utf8'));
-  config.concurrency = 8;
-  config.pageSize = 10;
-  for (const name of ['warehouse', 'crm', 'enrichment', 'outreach'] as const) {
-    Object.assign(config.servers[name], {
-      ratePerSecond: 150,
-      burst: 10,
-      backoffBaseMs: 50,
-      backoffCapMs: 400,
-      breakerHalfOpenAfterMs: 500,
-      callTimeoutMs: 8000,
-    });
-  }
+  const config = fastNightlyConfig();
   const configPath = join(home, 'nightly.json');
   await writeFile(configPath, JSON.stringify(config));
   const env: NodeJS.ProcessEnv = {
