@@ -75,7 +75,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   let unlock = () => {};
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
-    unlock = lockDataDir(dataDir);
+    unlock = await lockDataDir(dataDir);
   }
   let db: PGlite;
   try {
