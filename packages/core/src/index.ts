@@ -63,6 +63,7 @@ export {
   listenHttp,
 } from './server/http.ts';
 export { parseScopes } from './server/parseScopes.ts';
+export { StdioTransport, type StdioTransportOptions } from './server/StdioTransport.ts';
 export { type ServeOptions, type Serving, serve } from './server/serve.ts';
 export {
   createStoredServer,

@@ -1,4 +1,4 @@
-import { httpAuthFromEnv, type Serving, serve } from '@tollgate/core';
+import { httpAuthFromEnv, type Serving, StdioTransport, serve } from '@tollgate/core';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { port } from '../parsers.ts';
 
@@ -65,7 +65,15 @@ export function serveCommand(): Command {
         }
         // Read first, so a bad auth setting fails before any store opens, and names the variable.
         const auth = options.http ? httpAuthFromEnv(entry.prefix) : {};
+        // Listening on stdio before anything else starts: a client that gives up during start-up (a
+        // `claude -p` that ends at once) stops this process now, not after the server is built.
+        const stdio = options.http ? undefined : new StdioTransport();
+        let handedOver = false;
+        void stdio?.ended.then(() => {
+          if (!handedOver) process.exit(0);
+        });
         const started = await entry.start();
+        handedOver = true;
         const serving: Serving = await serve(started.server, {
           http: options.http ?? false,
           port: options.port,
@@ -76,6 +84,7 @@ export function serveCommand(): Command {
           ...auth,
           ready: () => started.db.query('select 1'),
           onClose: started.close,
+          ...(stdio ? { stdio } : {}),
         });
         void serving;
       },

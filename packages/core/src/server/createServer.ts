@@ -19,6 +19,7 @@ import {
   type HttpOptions,
   listenHttp,
 } from './http.ts';
+import { StdioTransport } from './StdioTransport.ts';
 
 export interface ServerOptions {
   name: string;
@@ -52,7 +53,8 @@ export interface TollgateServer {
   factory: McpServerFactory;
   /** A web-standard fetch handler serving Streamable HTTP (stateless). */
   httpHandler(options?: { maxBodyBytes?: number }): McpHttpHandler;
-  serveStdio(): StdioServerHandle;
+  /** Serves this process's stdin/stdout; pass a transport made early to catch a client leaving during start-up. */
+  serveStdio(transport?: StdioTransport): StdioServerHandle;
   listen(options?: HttpOptions): Promise<HttpListener>;
 }
 
@@ -145,7 +147,7 @@ export function createServer(options: ServerOptions): TollgateServer {
     createInstance,
     factory,
     httpHandler,
-    serveStdio: () => serveStdio(factory),
+    serveStdio: (transport = new StdioTransport()) => serveStdio(factory, { transport }),
     listen: (http = {}) =>
       listenHttp(
         httpHandler(http.maxBodyBytes === undefined ? {} : { maxBodyBytes: http.maxBodyBytes }),

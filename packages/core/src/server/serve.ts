@@ -1,12 +1,18 @@
 import { startTracing } from '../telemetry/tracing.ts';
 import type { TollgateServer } from './createServer.ts';
-import type { HttpOptions } from './http.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, type HttpOptions } from './http.ts';
+import { StdioTransport } from './StdioTransport.ts';
 
 export interface ServeOptions extends HttpOptions {
   /** Serve Streamable HTTP instead of stdio. */
   http?: boolean;
   /** Runs once at shutdown, after the transport closed: close databases and clients here. */
   onClose?: () => Promise<void>;
+  /**
+   * The stdio connection, when made before the server was built (`new StdioTransport()` first thing
+   * in the process), so that a client leaving during start-up is not missed. Default: made here.
+   */
+  stdio?: StdioTransport;
 }
 
 export interface Serving {
@@ -15,9 +21,12 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/** How long shutdown may take once the client is gone or a signal came, before the process just exits. */
+export const SHUTDOWN_GRACE_MS = 800;
+
 /**
- * Serves a Tollgate server as a process: stdio (until stdin ends) or HTTP, shutting down cleanly on
- * SIGINT/SIGTERM. Status goes to stderr, which never carries protocol traffic.
+ * Serves a Tollgate server as a process: stdio (until the client goes away by either pipe) or HTTP,
+ * shutting down cleanly on SIGINT/SIGTERM. Status goes to stderr, which never carries protocol traffic.
  */
 export async function serve(server: TollgateServer, options: ServeOptions = {}): Promise<Serving> {
   // Spans go to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing is off.
@@ -34,8 +43,13 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
     return closing;
   };
   const shutdown = () => {
-    // A store or client that will not close must not keep a server alive after its host is gone.
-    setTimeout(() => process.exit(0), 5_000).unref();
+    // A store or client that will not close must not keep a server alive after its host is gone:
+    // Claude Code starts the next session's servers on the same store right after. Exiting with work
+    // unfinished is safe: an uncommitted transaction rolls back, and an upstream effect keeps its lease.
+    setTimeout(
+      () => process.exit(0),
+      options.http ? (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) + 2_000 : SHUTDOWN_GRACE_MS,
+    ).unref();
     void close().then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
@@ -52,10 +66,10 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
     process.stderr.write(`${server.name} server listening on ${listener.url} (Streamable HTTP) — ${auth}\n`);
     return { url: listener.url, close };
   }
-  const handle = server.serveStdio();
+  const transport = options.stdio ?? new StdioTransport();
+  const handle = server.serveStdio(transport);
   stopTransport = () => handle.close();
-  // The host closes stdin to stop a stdio server; connection pools must not keep the process alive.
-  process.stdin.once('end', shutdown);
-  process.stdin.once('close', shutdown);
+  // The client leaving — stdin ending or stdout failing — stops the server; pools must not keep it alive.
+  void transport.ended.then(shutdown);
   return { close };
 }
