@@ -5,7 +5,7 @@
 export const ERROR_CODES = {
   rate_limited: {
     retryable: true,
-    hint: 'The upstream rate limit was reached. Wait retry_after_ms (or back off) and call again.',
+    hint: 'The upstream rate limit was reached. Wait retry_after_ms when given (else back off) and call again.',
   },
   upstream_unavailable: {
     retryable: true,
@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   },
   invalid_input: {
     retryable: false,
-    hint: 'Fix the arguments named in details.issues and call again.',
+    hint: 'Fix the arguments the message names (also listed in details.issues) and call again.',
   },
   not_found: {
     retryable: false,

@@ -67,9 +67,31 @@ describe.each(['modern', 'legacy'] as const)('the gate over the %s protocol era'
       'tollgate/call_id': expect.any(String),
       'tollgate/replayed': false,
     });
-    const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
-    expect(text).toContain('rate_limited: Vendor rate limit reached. Retry after 4000 ms.');
-    expect(text).toContain('Hint:');
+  });
+
+  it('puts everything a model acts on into the text, which is all most clients show it', async () => {
+    const { client } = await connect(undefined, era);
+    const textOf = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      // Read as Claude Code and LangChain do: the text blocks only.
+      return (result.content as { type: string; text?: string }[])
+        .map((block) => block.text ?? '')
+        .join('\n');
+    };
+    const limited = await textOf('probe', { mode: 'rate_limited', text: 'slow' });
+    expect(limited.split('\n')[0]).toBe(
+      'Error rate_limited: retryable=true retry_after_ms=4000. Retry this call after 4000 ms.',
+    );
+    expect(limited).toContain('Vendor rate limit reached.');
+    expect(limited).toMatch(/^Hint: .*retry_after_ms/m);
+    expect(limited).toMatch(/^call_id=[0-9a-f-]{36}$/m);
+
+    const invalid = await textOf('probe', { mode: 'no-such-mode' });
+    expect(invalid.split('\n')[0]).toBe(
+      'Error invalid_input: retryable=false. Do not repeat this call unchanged; it will fail the same way.',
+    );
+    expect(invalid).toContain('mode');
+    expect(invalid).toMatch(/^Hint: Fix the arguments/m);
   });
 });
 

@@ -44,12 +44,32 @@ export function toCallToolResult(
   }
   const _meta = { [META_CALL_ID]: callId, [META_REPLAYED]: replayed };
   const envelope = redactor.value(errorEnvelope(outcome.error, callId));
-  const { code, message, hint, retry_after_ms } = envelope.error;
-  const wait = retry_after_ms === undefined ? '' : ` Retry after ${retry_after_ms} ms.`;
   return {
     isError: true,
-    content: [{ type: 'text', text: `${code}: ${message}${wait}\nHint: ${hint}` }],
+    content: [{ type: 'text', text: errorText(envelope) }],
     structuredContent: envelope,
     _meta,
   };
+}
+
+/**
+ * The error as the model reads it. Claude Code, LangChain and most agent frameworks hand the model only
+ * a result's text, never `structuredContent`, so the text carries everything needed to act: the code,
+ * whether to retry, how long to wait, and the hint. The first line is the decision, in words and as
+ * `key=value` pairs, so it reads the same to a person, a model and a regular expression:
+ *
+ *   Error rate_limited: retryable=true retry_after_ms=4000. Retry this call after 4000 ms.
+ *   Vendor rate limit reached.
+ *   Hint: …
+ *   call_id=…
+ */
+export function errorText(envelope: ToolErrorEnvelope): string {
+  const { code, retryable, retry_after_ms, message, hint, details } = envelope.error;
+  const decision = retryable
+    ? retry_after_ms === undefined
+      ? `Error ${code}: retryable=true. This call may succeed if repeated unchanged after a short backoff.`
+      : `Error ${code}: retryable=true retry_after_ms=${retry_after_ms}. Retry this call after ${retry_after_ms} ms.`
+    : `Error ${code}: retryable=false. Do not repeat this call unchanged; it will fail the same way.`;
+  const callId = typeof details?.call_id === 'string' ? `\ncall_id=${details.call_id}` : '';
+  return `${decision}\n${message}\nHint: ${hint}${callId}`;
 }
