@@ -74,6 +74,55 @@ export class IdempotencyStore {
   }
 
   /**
+   * Claims a key inside the transaction that will make the effect and store the result (a local
+   * effect). The claim commits with the effect or not at all: an owner that dies mid-call — killed,
+   * out of memory, its connection cut — leaves no key behind, so the next attempt runs at once instead
+   * of waiting out a lease. A second caller meanwhile waits on the first one's row for at most
+   * `waitMs` (Postgres's lock_timeout; PGlite runs one transaction at a time anyway), after which the
+   * statement fails with lock_not_available (55P03). Keys left in flight by an upstream-style claim,
+   * or by a release before this one, keep their lease rules.
+   */
+  async claimLocal(
+    tx: Queryable,
+    id: KeyId,
+    fingerprint: string,
+    leaseMs: number,
+    waitMs: number,
+  ): Promise<Claim> {
+    await tx.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, Math.round(waitMs))}ms`]);
+    const owner = randomUUID();
+    const inserted = await tx.query(
+      `INSERT INTO tollgate_idempotency (principal, tool, key, fingerprint, state, owner, lease_expires_at)
+       VALUES ($1, $2, $3, $4, 'in_flight', $5, now() + make_interval(secs => $6::double precision / 1000))
+       ON CONFLICT (principal, tool, key) DO NOTHING
+       RETURNING owner`,
+      [id.principal, id.tool, id.key, fingerprint, owner, leaseMs],
+    );
+    if (inserted.rows.length === 1) return { kind: 'claimed', owner };
+    const found = await tx.query<Row>(
+      `SELECT fingerprint, state, result,
+              EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000 AS lease_ms_left
+         FROM tollgate_idempotency WHERE principal = $1 AND tool = $2 AND key = $3 FOR UPDATE`,
+      [id.principal, id.tool, id.key],
+    );
+    const row = found.rows[0];
+    // Swept between the two statements: the key is free again.
+    if (row === undefined) return this.claimLocal(tx, id, fingerprint, leaseMs, waitMs);
+    if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+    if (row.state === 'completed') return { kind: 'completed', result: row.result ?? {} };
+    const leftMs = Number(row.lease_ms_left);
+    if (leftMs > 0) return { kind: 'busy', retryAfterMs: Math.min(1000, Math.max(50, Math.ceil(leftMs))) };
+    await tx.query(
+      `UPDATE tollgate_idempotency
+          SET owner = $4, attempts = attempts + 1,
+              lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
+        WHERE principal = $1 AND tool = $2 AND key = $3`,
+      [id.principal, id.tool, id.key, owner, leaseMs],
+    );
+    return { kind: 'taken_over', owner };
+  }
+
+  /**
    * Stores the result, in the same transaction as the effect when the effect is local. False when
    * this owner lost the key (its lease expired and another caller took it over).
    */

@@ -19,7 +19,7 @@ describe.each(backends())('server-enforced idempotency on $name', (backend) => {
     behaviours.clear();
   });
 
-  async function setup(options: { leaseMs?: number; retentionMs?: number } = {}) {
+  async function setup(options: { leaseMs?: number; retentionMs?: number; localWaitMs?: number } = {}) {
     test = await backend.open();
     const { db } = test;
     await setUpEffects(db);
@@ -99,6 +99,27 @@ describe.each(backends())('server-enforced idempotency on $name', (backend) => {
       expect(error.retry_after_ms).toBeGreaterThan(0);
       expect((await first).isError).toBeFalsy();
       expect(await countEffects(db, 'upstream_effects', 'k1')).toBe(1);
+    });
+
+    it("create_local: a second caller waits for the first one's transaction, briefly, and never makes a second effect", async () => {
+      const { db, server } = await setup({ localWaitMs: 300 });
+      behaviours.set('slow', { delayMs: 1_200 });
+      const first = call(server, 'create_local', { label: 'a', behaviour: 'slow', idempotency_key: 'k1' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const second = await call(server, 'create_local', {
+        label: 'a',
+        behaviour: 'slow',
+        idempotency_key: 'k1',
+      });
+      expect((await first).isError).toBeFalsy();
+      if (backend.name === 'postgres') {
+        // Postgres lets callers wait on each other: the wait ends at localWaitMs with busy.
+        expect(errorOf(second)).toMatchObject({ code: 'idempotency_in_progress', retryable: true });
+      } else {
+        // PGlite runs one transaction at a time: the second call ran after the first and replayed it.
+        expect(second._meta).toMatchObject({ 'tollgate/replayed': true });
+      }
+      expect(await countEffects(db, 'local_effects', 'k1')).toBe(1);
     });
 
     it('stores nothing for input that fails validation', async () => {

@@ -10,12 +10,14 @@ import type { Database, Queryable } from '../store/Database.ts';
 import { migrate } from '../store/migrate.ts';
 import { IDEMPOTENCY_KEY_FIELD } from '../tool/defineTool.ts';
 import { fingerprint } from './fingerprint.ts';
-import { IdempotencyStore, type KeyId } from './IdempotencyStore.ts';
+import { type Claim, IdempotencyStore, type KeyId } from './IdempotencyStore.ts';
 import { coreMigrations } from './migrations.ts';
 
 export interface IdempotencyOptions {
   /** How long a caller owns a key before another may take it over. Default 60 s; keep it above tool deadlines. */
   leaseMs?: number;
+  /** How long a local create waits for another caller's transaction on the same key before answering busy. Default 2 s. */
+  localWaitMs?: number;
   /** How long keys (and so replays) are kept. Default 24 h. */
   retentionMs?: number;
   /** How often old keys are swept. Default: a quarter of the retention, at most hourly. */
@@ -31,6 +33,9 @@ export interface ServerIdempotency {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A claim that leaves this caller nothing to run. */
+type NotOurs = Exclude<Claim, { owner: string }>;
 
 /** Errors by which an upstream says it made nothing: the key can be freed for a corrected retry. */
 const REFUSALS: ReadonlySet<ErrorCode> = new Set([
@@ -84,6 +89,7 @@ export async function serverIdempotency(
   await migrate(db, 'tollgate_core', coreMigrations);
   const store = new IdempotencyStore(db);
   const leaseMs = options.leaseMs ?? 60_000;
+  const localWaitMs = options.localWaitMs ?? 2_000;
   const retentionMs = options.retentionMs ?? DAY_MS;
   await store.sweep(retentionMs);
   const sweeper = setInterval(
@@ -101,41 +107,46 @@ export async function serverIdempotency(
       tool: definition.name,
       key: String(input[IDEMPOTENCY_KEY_FIELD]),
     };
-    const claim = await store.claim(id, fingerprint(input, [IDEMPOTENCY_KEY_FIELD]), leaseMs);
+    const print = fingerprint(input, [IDEMPOTENCY_KEY_FIELD]);
+    if (definition.recover === undefined) return runLocalEffect(ctx, next, id, print);
+    const claim = await store.claim(id, print, leaseMs);
+    if (claim.kind !== 'claimed' && claim.kind !== 'taken_over')
+      return settled(ctx, claim, id, definition.name);
+    ctx.recovering = claim.kind === 'taken_over';
+    return runUpstreamEffect(next, id, claim.owner, definition.name);
+  };
+
+  /** The answer for a key that is not this caller's to run: a replay, a mismatch or busy. */
+  function settled(ctx: CallContext, claim: NotOurs, id: KeyId, tool: string): Outcome {
     switch (claim.kind) {
       case 'mismatch':
         return fail(
           new IdempotencyKeyReusedError(
-            `idempotency_key "${id.key}" was already used for ${definition.name} with different arguments.`,
+            `idempotency_key "${id.key}" was already used for ${tool} with different arguments.`,
           ),
         );
       case 'completed':
         ctx.replayed = true;
         return { ok: true, output: claim.result };
       case 'busy':
-        return fail(
-          new IdempotencyInProgressError(
-            `A ${definition.name} call with this idempotency_key is still running.`,
-            {
-              retryAfterMs: claim.retryAfterMs,
-            },
-          ),
-        );
-      case 'claimed':
-      case 'taken_over':
-        break;
+        return fail(busy(tool, claim.retryAfterMs));
     }
-    ctx.recovering = claim.kind === 'taken_over';
-    return definition.recover === undefined
-      ? runLocalEffect(ctx, next, id, claim.owner)
-      : runUpstreamEffect(next, id, claim.owner, definition.name);
-  };
+  }
 
-  /** The effect and the stored result commit in one transaction; any failure rolls both back and frees the key. */
-  async function runLocalEffect(ctx: CallContext, next: () => Promise<Outcome>, id: KeyId, owner: string) {
+  /**
+   * The key, the effect and the stored result commit in one transaction; any failure rolls all three
+   * back, so the key is free again — for a corrected retry, and at once after a crash.
+   */
+  async function runLocalEffect(ctx: CallContext, next: () => Promise<Outcome>, id: KeyId, print: string) {
     let open = true;
     try {
       return await db.transaction(async (tx) => {
+        const claim = await store.claimLocal(tx, id, print, leaseMs, localWaitMs);
+        if (claim.kind !== 'claimed' && claim.kind !== 'taken_over') {
+          return settled(ctx, claim, id, ctx.tool.definition.name);
+        }
+        const { owner } = claim;
+        ctx.recovering = claim.kind === 'taken_over';
         ctx.tx = guard(tx, () => open);
         const result = await next();
         if (!result.ok) throw new Rollback(result);
@@ -144,9 +155,9 @@ export async function serverIdempotency(
         return result;
       });
     } catch (error) {
-      const failed = error instanceof Rollback ? error.outcome : undefined;
-      if (!isLostLease(failed)) await store.release(id, owner);
-      if (failed !== undefined) return failed;
+      if (error instanceof Rollback) return error.outcome;
+      // Another caller's transaction holds this key longer than we wait for it.
+      if (isLockTimeout(error)) return fail(busy(ctx.tool.definition.name, 250));
       throw error;
     } finally {
       open = false;
@@ -189,6 +200,17 @@ export async function serverIdempotency(
   return { step, store, close: () => clearInterval(sweeper) };
 }
 
+function busy(tool: string, retryAfterMs: number): ToolError {
+  return new IdempotencyInProgressError(`A ${tool} call with this idempotency_key is still running.`, {
+    retryAfterMs,
+  });
+}
+
+/** Postgres's lock_not_available, raised when lock_timeout ends a wait. */
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
+}
+
 function fail(error: ToolError): Outcome {
   return { ok: false, error };
 }
@@ -200,8 +222,4 @@ function lostLease(tool: string): Outcome {
       { retryAfterMs: 250 },
     ),
   );
-}
-
-function isLostLease(outcome: Outcome | undefined): boolean {
-  return outcome !== undefined && !outcome.ok && outcome.error.code === 'idempotency_in_progress';
 }

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPglite } from '../store/PgliteDatabase.ts';
+import { countEffects } from './testTools.ts';
+
+const here = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, file)).href);
+
+/**
+ * A real server process with one local create (its effect and key in its own PGlite), whose handler
+ * takes `delay` ms before writing: long enough to kill the process in the middle of the call.
+ */
+const SERVER = [
+  `const { openPglite } = await import(${here('../store/PgliteDatabase.ts')});`,
+  `const { serverIdempotency } = await import(${here('./serverIdempotency.ts')});`,
+  `const { localCreate, setUpEffects, behaviours } = await import(${here('./testTools.ts')});`,
+  `const { createServer } = await import(${here('../server/createServer.ts')});`,
+  `const { serve } = await import(${here('../server/serve.ts')});`,
+  'const [dataDir, delay] = process.argv.slice(1);',
+  'const db = await openPglite({ dataDir });',
+  'await setUpEffects(db);',
+  'const idempotency = await serverIdempotency(db);',
+  "behaviours.set('slow', { delayMs: Number(delay) });",
+  "const server = createServer({ name: 'crashy', version: '1', tools: [localCreate()], grantedScopes: ['things:create'], idempotency: idempotency.step, log: { level: 'silent' } });",
+  'await serve(server, { onClose: () => db.close() });',
+].join('\n');
+
+async function startServer(dataDir: string, delayMs: number) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', 'tsx', '--input-type=module', '-e', SERVER, dataDir, String(delayMs)],
+    env: { PATH: process.env.PATH ?? '' },
+    stderr: 'inherit',
+  });
+  const client = new Client({ name: 'crash-test', version: '1' });
+  await client.connect(transport);
+  return { client, pid: transport.pid as number };
+}
+
+const args = { label: 'a', behaviour: 'slow', idempotency_key: 'k1' };
+
+describe('a local create whose server is killed mid-call', () => {
+  let dir = '';
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is free for the next attempt at once, not after a lease, and its effect is made once', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-crash-'));
+    const first = await startServer(dir, 30_000);
+    const inFlight = first.client
+      .callTool({ name: 'create_local', arguments: args }, { timeout: 60_000 })
+      .catch(() => 'gone');
+    // The call is inside its transaction, waiting before its write.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    process.kill(first.pid, 'SIGKILL');
+    expect(await inFlight).toBe('gone');
+
+    const second = await startServer(dir, 0);
+    const result = await second.client.callTool({ name: 'create_local', arguments: args });
+    // Before, the dead owner's key answered idempotency_in_progress for its whole 60 s lease.
+    expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ label: 'a' });
+    const replay = await second.client.callTool({ name: 'create_local', arguments: args });
+    expect(replay._meta?.['tollgate/replayed']).toBe(true);
+    await second.client.close();
+
+    const db = await openPglite({ dataDir: dir });
+    expect(await countEffects(db, 'local_effects', 'k1')).toBe(1);
+    await db.close();
+  }, 90_000);
+});
