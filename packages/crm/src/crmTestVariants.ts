@@ -25,6 +25,10 @@ export interface OpenVariant {
   adapter: CrmAdapter | undefined;
   /** How many accounts the store holds. */
   accountCount(): Promise<number>;
+  /** How many tasks the store holds, open or done, read consistently (not through a lagging search). */
+  taskCount(): Promise<number>;
+  /** Marks a task done, as a person working the CRM would: no tool does this. */
+  completeTask(id: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -47,16 +51,35 @@ export function hubSpotAdapter(
   return new HubSpotCrmAdapter({ url: sim.url, token: sim.token, timeoutMs: 2000, ...options });
 }
 
+/** Marks a task COMPLETED in the simulated portal, as a rep closing it in HubSpot would. */
+export async function completeHubSpotTask(sim: CrmSimulator, id: string): Promise<void> {
+  const response = await fetch(new URL(`/crm/v3/objects/tasks/${id}`, sim.url), {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ properties: { hs_task_status: 'COMPLETED' } }),
+  });
+  if (!response.ok) throw new Error(`Completing task ${id} answered ${response.status}`);
+}
+
 const builtin = (backend: Backend): CrmVariant => ({
   name: `builtin on ${backend.name}`,
   skip: backend.skip,
   open: async () => {
     const { db, drop } = await backend.open();
-    const accountCount = async () => {
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM crm_accounts');
+    const count = async (table: string) => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
       return rows[0]?.n ?? 0;
     };
-    return { db, adapter: undefined, accountCount, drop };
+    return {
+      db,
+      adapter: undefined,
+      accountCount: () => count('crm_accounts'),
+      taskCount: () => count('crm_tasks'),
+      completeTask: async (id) => {
+        await db.query(`UPDATE crm_tasks SET status = 'done' WHERE id = $1`, [id]);
+      },
+      drop,
+    };
   },
 });
 
@@ -110,6 +133,8 @@ export function hubSpotVariant(): CrmVariant {
         db: database.db(),
         adapter: hubSpotAdapter(sim),
         accountCount: async () => sim.stats().records.companies,
+        taskCount: async () => sim.stats().records.tasks,
+        completeTask: (id) => completeHubSpotTask(sim, id),
         drop: () => sim.close(),
       };
     },

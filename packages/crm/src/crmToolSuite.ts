@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CrmServer, createCrmServer } from './createCrmServer.ts';
 import { type CrmVariant, call, callError, type OpenVariant } from './crmTestVariants.ts';
+import type { Task } from './schemas.ts';
 import { CRM_SCOPES } from './tools/index.ts';
+
+type TaskAnswer = { task: Task; existing: boolean };
 
 /**
  * The CRM tools' behaviour, the same over every adapter; call inside a describe per variant. Only
@@ -24,6 +27,25 @@ export function crmToolSuite(variant: CrmVariant): void {
     crm = undefined;
     store = undefined;
   });
+
+  /** Open tasks by `domain|kind`, oldest first. */
+  async function openTasks(client: Client): Promise<Map<string, string[]>> {
+    const open = new Map<string, string[]>();
+    let cursor: string | undefined;
+    do {
+      const page = (await call(client, 'list_tasks', {
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      })) as unknown as { tasks: Task[]; next_cursor: string | null };
+      for (const task of page.tasks) {
+        if (task.status !== 'open') continue;
+        const slot = `${task.domain}|${task.kind}`;
+        open.set(slot, [...(open.get(slot) ?? []), task.id]);
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return open;
+  }
 
   async function start(grantedScopes: readonly string[] = CRM_SCOPES): Promise<Client> {
     store = await variant.open();
@@ -161,7 +183,7 @@ export function crmToolSuite(variant: CrmVariant): void {
       expect(error.message).toContain('different filter');
     });
 
-    it('creates a task once per idempotency key and lists it', async () => {
+    it('creates a task once per idempotency key: the same key replays, another task for it is refused', async () => {
       const client = await start();
       const args = {
         domain: 'acme.com',
@@ -170,18 +192,153 @@ export function crmToolSuite(variant: CrmVariant): void {
         idempotency_key: 'run1:acme.com:task',
       };
       const first = await client.callTool({ name: 'create_task', arguments: args });
+      expect(first.structuredContent).toMatchObject({ existing: false, task: { status: 'open' } });
       const again = await client.callTool({ name: 'create_task', arguments: args });
       expect(again.structuredContent).toEqual(first.structuredContent);
       expect(again._meta).toMatchObject({ 'tollgate/replayed': true });
-      await call(client, 'create_task', { ...args, idempotency_key: 'run2:acme.com:task' });
-      const listed = (await call(client, 'list_tasks', {
-        filter: { domain: 'https://acme.com' },
-      })) as unknown as {
-        tasks: unknown[];
-      };
-      expect(listed.tasks).toHaveLength(2);
       const reused = await callError(client, 'create_task', { ...args, note: 'different' });
       expect(reused.code).toBe('idempotency_key_reused');
+      expect(await store?.taskCount()).toBe(1);
+    });
+
+    it('answers a create under a new key with the account’s open task of that kind, marked existing, and makes nothing', async () => {
+      const client = await start();
+      const night = (n: number, note = `night ${n}`) => ({
+        domain: 'acme.com',
+        kind: 'manual_research',
+        note,
+        idempotency_key: `run${n}:acme.com:research`,
+      });
+      const first = (await call(client, 'create_task', night(1))) as unknown as TaskAnswer;
+      const second = await client.callTool({ name: 'create_task', arguments: night(2) });
+      expect(second.isError).toBeFalsy();
+      expect(second.structuredContent).toEqual({ task: first.task, existing: true });
+      // A client that shows the model only text content still says the task was already there.
+      expect(second.content).toEqual([{ type: 'text', text: expect.stringContaining('"existing":true') }]);
+      // Spelled another way, the domain is the same account.
+      const third = (await call(client, 'create_task', {
+        ...night(3),
+        domain: 'https://www.ACME.com/about',
+      })) as unknown as TaskAnswer;
+      expect(third).toEqual({ task: first.task, existing: true });
+      expect(await store?.taskCount()).toBe(1);
+
+      // The deduplicated answer is this key's answer from now on: replayed, and guarded as any other.
+      const replay = await client.callTool({ name: 'create_task', arguments: night(2) });
+      expect(replay.structuredContent).toEqual(second.structuredContent);
+      expect(replay._meta).toMatchObject({ 'tollgate/replayed': true });
+      expect((await callError(client, 'create_task', night(2, 'other note'))).code).toBe(
+        'idempotency_key_reused',
+      );
+
+      // Another kind, or another account, is another task.
+      const followUp = (await call(client, 'create_task', {
+        ...night(4),
+        kind: 'follow_up',
+      })) as unknown as TaskAnswer;
+      const other = (await call(client, 'create_task', {
+        ...night(5),
+        domain: 'other.com',
+      })) as unknown as TaskAnswer;
+      expect([followUp.existing, other.existing]).toEqual([false, false]);
+      expect(new Set([first.task.id, followUp.task.id, other.task.id]).size).toBe(3);
+      expect(await store?.taskCount()).toBe(3);
+    });
+
+    it('creates a new task of a kind once the open one is done', async () => {
+      const client = await start();
+      const research = (key: string) => ({
+        domain: 'acme.com',
+        kind: 'manual_research',
+        note: 'Still no firmographics',
+        idempotency_key: key,
+      });
+      const first = (await call(client, 'create_task', research('k1'))) as unknown as TaskAnswer;
+      await store?.completeTask(first.task.id);
+      const next = (await call(client, 'create_task', research('k2'))) as unknown as TaskAnswer;
+      expect(next.existing).toBe(false);
+      expect(next.task.id).not.toBe(first.task.id);
+      const blocked = (await call(client, 'create_task', research('k3'))) as unknown as TaskAnswer;
+      expect(blocked).toEqual({ task: next.task, existing: true });
+      const listed = (await call(client, 'list_tasks', { filter: { domain: 'acme.com' } })) as unknown as {
+        tasks: { id: string; status: string }[];
+      };
+      expect(listed.tasks.map((task) => [task.id, task.status])).toEqual([
+        [first.task.id, 'done'],
+        [next.task.id, 'open'],
+      ]);
+    });
+
+    it('tells the model that a second create_task returns the open task', async () => {
+      const client = await start();
+      const { tools } = await client.listTools();
+      const tool = tools.find((each) => each.name === 'create_task');
+      expect(tool?.description).toContain('at most one open task of each kind');
+      expect(tool?.description).toContain('existing: true');
+      expect(JSON.stringify(tool?.outputSchema)).toContain('existing');
+    });
+
+    it('ends concurrent creates with different keys with one open task per account and kind (property)', async () => {
+      const client = await start();
+      const domains = ['acme.com', 'beta.com'] as const;
+      const kinds = ['manual_research', 'follow_up'] as const;
+      const create = fc.record({
+        domain: fc.constantFrom(...domains),
+        kind: fc.constantFrom(...kinds),
+        key: fc.nat(3),
+      });
+      // Rounds of creates sent at once; between rounds, some open tasks are done by hand.
+      const round = fc.record({
+        creates: fc.array(create, { minLength: 2, maxLength: 6 }),
+        complete: fc.subarray([...domains.flatMap((d) => kinds.map((k) => `${d}|${k}`))]),
+      });
+      let run = 0;
+      const seen = new Set<string>();
+      await fc.assert(
+        fc.asyncProperty(fc.array(round, { minLength: 1, maxLength: 3 }), async (rounds) => {
+          run++;
+          for (const [r, { creates, complete }] of rounds.entries()) {
+            const answers = await Promise.all(
+              creates.map(async ({ domain, kind, key }) => {
+                const result = await client.callTool({
+                  name: 'create_task',
+                  arguments: {
+                    domain,
+                    kind,
+                    note: `round ${r}`,
+                    idempotency_key: `p${run}:r${r}:${domain}:${kind}:${key}`,
+                  },
+                });
+                return { slot: `${domain}|${kind}`, result };
+              }),
+            );
+            const ids = new Map<string, Set<string>>();
+            for (const { slot, result } of answers) {
+              if (result.isError) {
+                // Only the same key sent twice at once may be told to wait.
+                expect(result.structuredContent).toMatchObject({
+                  error: { code: 'idempotency_in_progress' },
+                });
+                continue;
+              }
+              const { task } = result.structuredContent as TaskAnswer;
+              seen.add(task.id);
+              ids.set(slot, (ids.get(slot) ?? new Set()).add(task.id));
+            }
+            for (const slotIds of ids.values()) expect(slotIds.size).toBe(1);
+            const open = await openTasks(client);
+            for (const [slot, slotIds] of ids) expect(open.get(slot)).toEqual([...slotIds]);
+            for (const slot of complete) {
+              const id = open.get(slot)?.[0];
+              if (id !== undefined) await store?.completeTask(id);
+            }
+          }
+          for (const slotIds of (await openTasks(client)).values()) expect(slotIds).toHaveLength(1);
+          expect(await store?.taskCount()).toBe(seen.size);
+        }),
+        // HubSpot's searches are paced at 5 a second, and each create searches: keep the runs few.
+        { numRuns: 6 },
+      );
     });
 
     it('filters leads by status (a lead never given one is new) and by minimum score', async () => {
@@ -215,15 +372,21 @@ export function crmToolSuite(variant: CrmVariant): void {
 
     it('pages through tasks oldest first and filters them by domain and kind', async () => {
       const client = await start();
-      const kinds = ['manual_research', 'follow_up', 'manual_research', 'data_review', 'manual_research'];
+      const made = [
+        ['acme.com', 'manual_research'],
+        ['acme.com', 'follow_up'],
+        ['beta.com', 'manual_research'],
+        ['other.com', 'data_review'],
+        ['gamma.com', 'manual_research'],
+      ] as const;
       const created: string[] = [];
-      for (const [i, kind] of kinds.entries()) {
+      for (const [i, [domain, kind]] of made.entries()) {
         const { task } = (await call(client, 'create_task', {
-          domain: i === 3 ? 'other.com' : 'acme.com',
+          domain,
           kind,
           note: `task ${i}`,
           idempotency_key: `page:${i}`,
-        })) as unknown as { task: { id: string } };
+        })) as unknown as TaskAnswer;
         created.push(task.id);
       }
       const seen: string[] = [];
@@ -240,11 +403,16 @@ export function crmToolSuite(variant: CrmVariant): void {
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
       expect(seen).toEqual(created);
-      const research = (await call(client, 'list_tasks', {
-        filter: { domain: 'acme.com', kind: 'manual_research' },
-      })) as unknown as { tasks: { note: string; status: string }[] };
-      expect(research.tasks.map((task) => task.note)).toEqual(['task 0', 'task 2', 'task 4']);
-      expect(research.tasks.every((task) => task.status === 'open')).toBe(true);
+      const notes = async (filter: Record<string, string>) => {
+        const { tasks } = (await call(client, 'list_tasks', { filter })) as unknown as {
+          tasks: { note: string; status: string }[];
+        };
+        expect(tasks.every((task) => task.status === 'open')).toBe(true);
+        return tasks.map((task) => task.note);
+      };
+      expect(await notes({ kind: 'manual_research' })).toEqual(['task 0', 'task 2', 'task 4']);
+      expect(await notes({ domain: 'acme.com' })).toEqual(['task 0', 'task 1']);
+      expect(await notes({ domain: 'acme.com', kind: 'follow_up' })).toEqual(['task 1']);
     });
 
     it('is read-only when granted only read scopes: write tools are not even listed', async () => {

@@ -1,7 +1,13 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core';
 import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
-import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
+import {
+  type CrmSimulator,
+  type CrmSimulatorOptions,
+  decideFault,
+  faultConfigSchema,
+  startCrmSimulator,
+} from '@tollgate/simulators';
 import { expect } from 'vitest';
 import type { HubSpotCrmAdapter, HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
 import { type CrmServer, createCrmServer } from './createCrmServer.ts';
@@ -79,4 +85,26 @@ export function hubSpotHarnesses() {
       };
     },
   };
+}
+
+/**
+ * Simulator options that answer the first `nth` requests and lose the answer to request `nth`
+ * (0-based) after doing its work, as a network that drops a reply would. create_task searches for an
+ * open task before it creates one, so its POST is request 1. Later requests lose answers at random:
+ * clear the faults once the lost one has happened. (A fault's fate is a pure function of the seed
+ * and the request's number, so a seed is picked that decides exactly this.)
+ */
+export function loseAnswerTo(nth: number): Pick<CrmSimulatorOptions, 'seed' | 'faults'> {
+  const faults = { lostResponse: 0.5 };
+  const config = faultConfigSchema.parse(faults);
+  const lost = (seed: number, index: number) => {
+    const decision = decideFault(config, seed, index, 0);
+    return decision.action === 'pass' && decision.lostResponse;
+  };
+  for (let seed = 1; seed < 10_000; seed++) {
+    if (Array.from({ length: nth + 1 }, (_, i) => lost(seed, i) === (i === nth)).every(Boolean)) {
+      return { seed, faults };
+    }
+  }
+  throw new Error(`No seed loses exactly the answer to request ${nth}`);
 }

@@ -11,6 +11,13 @@ import type {
   TaskInput,
 } from '../schemas.ts';
 
+/** What a create_task answers: the task made, or the open one of its kind that was already there. */
+export interface CreatedTask {
+  task: Task;
+  /** True when nothing was made: `task` is the account's open task of that kind. */
+  existing: boolean;
+}
+
 /**
  * Where the CRM's records live. The tools talk only to this interface, so the built-in SQL store
  * and an HTTP CRM (HubSpot-style) are interchangeable without touching a tool.
@@ -25,10 +32,11 @@ export interface CrmAdapter {
   /** Leads matching the filter, ordered by email, after the given email. */
   searchLeads(filter: LeadFilter, after: string | undefined, limit: number): Promise<Lead[]>;
   /**
-   * Creates a task. `tx` is the transaction the gate opened for this call, present when the effect
-   * can commit together with its idempotency record (a local store).
+   * Creates a task, unless the account already has an open task of the same kind: then that task is
+   * the answer, with `existing: true`, and nothing is made. `tx` is the transaction the gate opened
+   * for this call, present when the effect can commit together with its idempotency record (a local store).
    */
-  createTask(input: TaskInput, tx: Queryable | undefined): Promise<Task>;
+  createTask(input: TaskInput, tx: Queryable | undefined): Promise<CreatedTask>;
   /**
    * For adapters whose effects live upstream: find the task an earlier attempt created with this
    * idempotency key. Its presence tells the gate to recover instead of trusting a transaction.

@@ -1,6 +1,6 @@
 import { isToolError } from '@tollgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type HubSpotHarness, hubSpotHarnesses } from '../hubspotTestHarness.ts';
+import { type HubSpotHarness, hubSpotHarnesses, loseAnswerTo } from '../hubspotTestHarness.ts';
 
 const task = (key: string) => ({
   domain: 'acme.com',
@@ -26,10 +26,7 @@ describe('the HubSpot adapter under retries', () => {
   });
 
   it('creates one task upstream when create_task’s answer is lost and the call is retried with its key', async () => {
-    const { sim, client, call, callError, logs } = await start(
-      { faults: { lostResponse: 1 } },
-      { timeoutMs: 250 },
-    );
+    const { sim, client, call, callError, logs } = await start(loseAnswerTo(1), { timeoutMs: 250 });
     const lost = await callError('create_task', task('lost:1'));
     expect(lost).toMatchObject({ code: 'timeout', retryable: true });
     expect(sim.stats()).toMatchObject({ lostResponses: 1, records: { tasks: 1 } });
@@ -51,7 +48,7 @@ describe('the HubSpot adapter under retries', () => {
 
   it('recovers a task the search index has not caught up with, by searching again for a while', async () => {
     const { sim, call, callError } = await start(
-      { faults: { lostResponse: 1 }, indexingLagMs: 600 },
+      { ...loseAnswerTo(1), indexingLagMs: 600 },
       { timeoutMs: 150, recoveryWindowMs: 3000 },
     );
     await callError('create_task', task('lag:1'));

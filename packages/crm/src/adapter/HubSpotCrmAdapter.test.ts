@@ -158,9 +158,12 @@ describe('the HubSpot adapter maps HubSpot’s failures to the error contract', 
     const { adapter } = await start({ uniqueProperties: { tasks: ['tollgate_key'] } });
     const input = { idempotency_key: 'dup-1', domain: 'acme.com', kind: 'follow_up', note: 'n' } as const;
     const first = await adapter.createTask(input, undefined);
-    const error = await adapter.createTask(input, undefined).catch((e: unknown) => e);
+    // Another kind, so the one-open-task rule lets the create reach HubSpot with the same key.
+    const error = await adapter
+      .createTask({ ...input, kind: 'data_review' }, undefined)
+      .catch((e: unknown) => e);
     expect(isToolError(error, 'conflict')).toBe(true);
-    expect(String(error)).toContain(`Existing ID: ${first.id}`);
+    expect(String(error)).toContain(`Existing ID: ${first.task.id}`);
   });
 
   it('answers a 400 VALIDATION_ERROR with invalid_input carrying HubSpot’s reason', async () => {

@@ -10,7 +10,7 @@ import type {
   TaskFilter,
   TaskInput,
 } from '../schemas.ts';
-import type { CrmAdapter } from './CrmAdapter.ts';
+import type { CreatedTask, CrmAdapter } from './CrmAdapter.ts';
 import { errorFromBatchItem } from './hubspotErrors.ts';
 import { HubSpotHttp } from './hubspotHttp.ts';
 import {
@@ -21,6 +21,7 @@ import {
   contactProperties,
   DEFAULT_OWNERS,
   leadFilterGroups,
+  openTaskFilterGroups,
   TASK_PROPERTIES,
   taskFilterGroups,
   taskProperties,
@@ -30,6 +31,7 @@ import {
 } from './hubspotMapping.ts';
 import { type ApiObject, apiObjectSchema, batchUpsertSchema } from './hubspotSchemas.ts';
 import { BY_ID, byHubSpotId, SEARCH_CAP, searchAll, searchPage } from './hubspotSearch.ts';
+import { OpenTaskGuard } from './OpenTaskGuard.ts';
 
 /** Settings of {@link HubSpotCrmAdapter}. */
 export interface HubSpotCrmOptions {
@@ -43,6 +45,8 @@ export interface HubSpotCrmOptions {
   owners?: readonly Owner[];
   /** How long findTaskByKey keeps searching for a task the search index has not caught up with; default 3000. */
   recoveryWindowMs?: number;
+  /** How long a task this server made is found by id while search may not show it yet; default 60 000. */
+  openTaskMemoryMs?: number;
 }
 
 const RECOVERY_POLL_MS = 400; // stays under the search endpoints' 5 requests per second
@@ -58,13 +62,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * HubSpot's search lags behind writes by seconds: search_leads and list_tasks may miss a record
  * written a moment ago, or show its previous values. Reads by key (get_account) and writes are
- * consistent. Task recovery (findTaskByKey) has to search, so it polls for a short window.
+ * consistent. Task recovery (findTaskByKey) has to search, so it polls for a short window; the
+ * one-open-task rule of createTask searches too (see there for what the lag leaves open).
  */
 export class HubSpotCrmAdapter implements CrmAdapter {
   readonly kind = 'hubspot';
   readonly #http: HubSpotHttp;
   readonly #owners: readonly Owner[];
   readonly #recoveryWindowMs: number;
+  readonly #openTasks: OpenTaskGuard;
 
   constructor(options: HubSpotCrmOptions) {
     this.#http = new HubSpotHttp({
@@ -74,6 +80,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     });
     this.#owners = options.owners ?? DEFAULT_OWNERS;
     this.#recoveryWindowMs = options.recoveryWindowMs ?? 3000;
+    this.#openTasks = new OpenTaskGuard(options.openTaskMemoryMs ?? 60_000);
   }
 
   async getAccount(domain: string): Promise<Account | null> {
@@ -135,16 +142,65 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       .slice(0, limit);
   }
 
-  /** The effect is upstream, so `tx` is ignored; the gate leases the key and recovers with findTaskByKey. */
-  async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<Task> {
-    const object = await this.#http.send({
-      method: 'POST',
-      path: '/crm/v3/objects/tasks',
-      body: { properties: taskProperties(input, new Date()) },
-      schema: apiObjectSchema,
-      ok: [200, 201],
+  /**
+   * One open task per (account, kind): search for it, and create only when there is none. The effect
+   * is upstream, so `tx` is ignored; the gate leases the key and recovers with findTaskByKey.
+   *
+   * HubSpot has no unique constraint to enforce this with, and its search lags writes by seconds. In
+   * this process, creates of one (account, kind) run one at a time and a task made here is found by
+   * id until search shows it (OpenTaskGuard). What stays open: two server processes (replicas, or a
+   * restart) creating for the same account and kind under different keys within the lag can both
+   * find nothing and make two tasks, as can a create whose answer was lost followed by one under a
+   * new key. A retry under the same key is still safe: the gate's key store serializes it, and its
+   * recovery polls findTaskByKey for the task an unfinished attempt made.
+   */
+  async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<CreatedTask> {
+    const slot = `${input.domain}\n${input.kind}`;
+    return this.#openTasks.serialize(slot, async () => {
+      const open = await this.#findOpenTask(input, slot);
+      if (open !== undefined) return { task: open, existing: true };
+      const object = await this.#http.send({
+        method: 'POST',
+        path: '/crm/v3/objects/tasks',
+        body: { properties: taskProperties(input, new Date()) },
+        schema: apiObjectSchema,
+        ok: [200, 201],
+      });
+      const task = toTask(object);
+      this.#openTasks.remember(slot, task.id);
+      return { task, existing: false };
     });
-    return toTask(object);
+  }
+
+  /** The oldest open task of the input's account and kind: by search, else one made here lately. */
+  async #findOpenTask(input: TaskInput, slot: string): Promise<Task | undefined> {
+    const page = await searchPage(this.#http, 'tasks', {
+      filterGroups: openTaskFilterGroups(input.domain, input.kind),
+      properties: TASK_PROPERTIES,
+      sorts: BY_ID,
+      limit: 10,
+    });
+    // Search text matching ignores case; domains are stored normalized, so compare exactly.
+    const found = page.results
+      .filter(
+        (o) => o.properties.tollgate_domain === input.domain && o.properties.tollgate_kind === input.kind,
+      )
+      .sort(byHubSpotId)
+      .map(toTask)
+      .find((task) => task.status === 'open');
+    if (found !== undefined) return found;
+    const recent = this.#openTasks.recent(slot);
+    if (recent === undefined) return undefined;
+    const object = await this.#http.find({
+      method: 'GET',
+      path: `/crm/v3/objects/tasks/${encodeURIComponent(recent)}`,
+      query: { properties: TASK_PROPERTIES.join(',') },
+      schema: apiObjectSchema,
+    });
+    const task = object === undefined ? undefined : toTask(object);
+    if (task?.status === 'open') return task;
+    this.#openTasks.forget(slot);
+    return undefined;
   }
 
   /**

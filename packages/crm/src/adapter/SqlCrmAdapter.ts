@@ -1,4 +1,4 @@
-import { type Database, InvalidInputError, type Queryable } from '@tollgate/core';
+import { type Database, InvalidInputError, LockedError, type Queryable } from '@tollgate/core';
 import {
   type Account,
   type AccountUpsert,
@@ -12,7 +12,7 @@ import {
   type TaskFilter,
   type TaskInput,
 } from '../schemas.ts';
-import type { CrmAdapter } from './CrmAdapter.ts';
+import type { CreatedTask, CrmAdapter } from './CrmAdapter.ts';
 
 const ACCOUNT_COLUMNS = Object.keys(accountFields) as (keyof typeof accountFields)[];
 const LEAD_COLUMNS = ['domain', ...Object.keys(leadFields)];
@@ -144,12 +144,34 @@ export class SqlCrmAdapter implements CrmAdapter {
     return rows.map(toLead);
   }
 
-  async createTask(input: TaskInput, tx: Queryable | undefined): Promise<Task> {
-    const { rows } = await (tx ?? this.#db).query(
-      `INSERT INTO crm_tasks (idempotency_key, domain, kind, note) VALUES ($1, $2, $3, $4) RETURNING *`,
-      [input.idempotency_key, input.domain, input.kind, input.note],
+  /**
+   * One open task per (account, kind) is the partial unique index `crm_tasks_one_open`, so it holds
+   * however callers race: an insert that meets an open task inserts nothing, and that task is read
+   * back. On Postgres the insert waits for a racing transaction's uncommitted task, then conflicts with
+   * it (committed) or inserts (rolled back); each statement sees what committed before it. A task
+   * closed between the two statements sends the loop round again.
+   */
+  async createTask(input: TaskInput, tx: Queryable | undefined): Promise<CreatedTask> {
+    const db = tx ?? this.#db;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const inserted = await db.query(
+        `INSERT INTO crm_tasks (idempotency_key, domain, kind, note) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (domain, kind) WHERE status = 'open' DO NOTHING RETURNING *`,
+        [input.idempotency_key, input.domain, input.kind, input.note],
+      );
+      if (inserted.rows[0]) return { task: toTask(inserted.rows[0]), existing: false };
+      const open = await db.query(
+        `SELECT * FROM crm_tasks WHERE domain = $1 AND kind = $2 AND status = 'open'`,
+        [input.domain, input.kind],
+      );
+      if (open.rows[0]) return { task: toTask(open.rows[0]), existing: true };
+    }
+    throw new LockedError(
+      `The open ${input.kind} task of ${input.domain} kept changing while this call ran.`,
+      {
+        retryAfterMs: 250,
+      },
     );
-    return toTask(rows[0] as Row);
   }
 
   async listTasks(filter: TaskFilter, after: string | undefined, limit: number): Promise<Task[]> {

@@ -244,3 +244,19 @@ export function taskFilterGroups(
   if (afterId !== undefined) filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: afterId });
   return [{ filters }];
 }
+
+/**
+ * Search filters for the Tollgate tasks of one account and kind that are still open: not COMPLETED,
+ * the only status toTask reports as done.
+ */
+export function openTaskFilterGroups(domain: string, kind: TaskInput['kind']): { filters: SearchFilter[] }[] {
+  return [
+    {
+      filters: [
+        { propertyName: 'tollgate_domain', operator: 'EQ', value: domain },
+        { propertyName: 'tollgate_kind', operator: 'EQ', value: kind },
+        { propertyName: 'hs_task_status', operator: 'NEQ', value: 'COMPLETED' },
+      ],
+    },
+  ];
+}

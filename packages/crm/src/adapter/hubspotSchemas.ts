@@ -42,7 +42,7 @@ export type SearchPage = z.infer<typeof searchSchema>;
 /** One search filter, as HubSpot's search endpoint takes it. */
 export interface SearchFilter {
   propertyName: string;
-  operator: 'EQ' | 'GT' | 'GTE' | 'IN' | 'HAS_PROPERTY' | 'NOT_HAS_PROPERTY';
+  operator: 'EQ' | 'NEQ' | 'GT' | 'GTE' | 'IN' | 'HAS_PROPERTY' | 'NOT_HAS_PROPERTY';
   value?: string;
   values?: string[];
 }

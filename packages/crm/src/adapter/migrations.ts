@@ -53,4 +53,23 @@ export const crmMigrations: Migration[] = [
         ('own_dara', 'Dara Okafor', 'dara.okafor@example.com', 'NA East');
     `,
   },
+  {
+    version: 2,
+    name: 'one open task per account and kind',
+    // Re-runs under a new run key used to add a task each night. Before the rule can be an index,
+    // every open task but the oldest of its (account, kind) is closed, its note saying which task it
+    // repeats: the oldest stays open, so no work item is lost, and the history stays in the table.
+    sql: `
+      WITH ranked AS (
+        SELECT id, first_value(id) OVER (PARTITION BY domain, kind ORDER BY seq) AS kept
+          FROM crm_tasks WHERE status = 'open'
+      )
+      UPDATE crm_tasks AS task
+         SET status = 'done',
+             note = task.note || E'\\n\\n[Closed by Tollgate: repeats open task ' || ranked.kept || '.]'
+        FROM ranked
+       WHERE task.id = ranked.id AND ranked.id <> ranked.kept;
+      CREATE UNIQUE INDEX crm_tasks_one_open ON crm_tasks (domain, kind) WHERE status = 'open';
+    `,
+  },
 ];

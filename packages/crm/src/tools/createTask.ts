@@ -16,7 +16,9 @@ export const createTaskTool = (crm: CrmAdapter) => {
     title: 'Create task',
     description:
       'Create a task on an account, for example routing it to manual research when data is too thin to score. ' +
-      'Requires an idempotency_key: repeating a call with the same key returns the first task instead of a duplicate.',
+      'An account has at most one open task of each kind: while one is open, a call for that account and kind ' +
+      'creates nothing and answers the open task with existing: true (a done task does not count). ' +
+      'Requires an idempotency_key: repeating a call with the same key returns its first answer instead of a duplicate.',
     scopes: ['tasks:create'],
     kind: 'create',
     openWorld: crm.kind !== 'builtin',
@@ -25,13 +27,19 @@ export const createTaskTool = (crm: CrmAdapter) => {
       kind: z.enum(TASK_KINDS).describe('manual_research, follow_up or data_review'),
       note: z.string().min(1).max(4000).describe('What to do and why, for the person who picks the task up'),
     }),
-    output: z.object({ task: taskSchema.describe('The created task') }),
-    handler: async (input, ctx) => ({
-      task: await crm.createTask(
+    output: z.object({
+      task: taskSchema.describe('The created task, or the open task of this kind the account already had'),
+      existing: z
+        .boolean()
+        .describe(
+          'True when nothing was created because the account already had an open task of this kind: `task` is that task',
+        ),
+    }),
+    handler: (input, ctx) =>
+      crm.createTask(
         { ...input, idempotency_key: upstreamKey(ctx.principal.id, input.idempotency_key) },
         ctx.db,
       ),
-    }),
     // Only adapters whose tasks live upstream can find an earlier attempt's task; a local store
     // commits the task with its key, so there is nothing to recover.
     recover:
@@ -39,7 +47,8 @@ export const createTaskTool = (crm: CrmAdapter) => {
         ? undefined
         : async ({ idempotency_key }, ctx) => {
             const task = await findTaskByKey(upstreamKey(ctx.principal.id, idempotency_key));
-            return task === undefined ? undefined : { task };
+            // The earlier attempt made this task itself: an existing open task would carry another key.
+            return task === undefined ? undefined : { task, existing: false };
           },
   });
 };
