@@ -27,8 +27,8 @@ const initialize = {
 };
 
 /** `tollgate serve <server>` as a real child, with raw pipes, the way any MCP client starts it. */
-function start(server: Server): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [bin, 'serve', server], {
+function start(server: Server, flags: string[] = []): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, 'serve', server, ...flags], {
     env: {
       PATH: process.env.PATH ?? '',
       TOLLGATE_HOME: home,
@@ -179,6 +179,30 @@ describe('a stdio server given what it cannot parse', () => {
     send(child, { jsonrpc: '2.0', id: 7, method: 'tools/list' });
     expect(await next()).toMatchObject({ id: 7, result: { tools: expect.any(Array) } });
     child.stdin.end();
+    expect(await exitWithin(child, GONE_WITHIN_MS)).toBeLessThan(GONE_WITHIN_MS);
+  }, 60_000);
+});
+
+describe('a stdio server started by the nightly job', () => {
+  it('with --ignore-interrupt, lives through the Ctrl-C its terminal sends the whole group, until its stdin ends', async () => {
+    const child = start('outreach', ['--ignore-interrupt']);
+    const next = lines(child);
+    send(child, initialize);
+    expect(await next()).toMatchObject({ id: 1 });
+    child.kill('SIGINT');
+    await sleep(300);
+    send(child, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    expect(await next()).toMatchObject({ id: 2, result: { tools: expect.any(Array) } });
+    child.stdin.end();
+    expect(await exitWithin(child, GONE_WITHIN_MS)).toBeLessThan(GONE_WITHIN_MS);
+  }, 60_000);
+
+  it('without it, stops on Ctrl-C', async () => {
+    const child = start('outreach');
+    const next = lines(child);
+    send(child, initialize);
+    expect(await next()).toMatchObject({ id: 1 });
+    child.kill('SIGINT');
     expect(await exitWithin(child, GONE_WITHIN_MS)).toBeLessThan(GONE_WITHIN_MS);
   }, 60_000);
 });

@@ -39,6 +39,10 @@ export function serveCommand(): Command {
     .description('run one Tollgate MCP server over stdio (default) or Streamable HTTP')
     .argument('<server>', `one of: ${Object.keys(SERVERS).join(', ')}`)
     .option('--http', 'serve Streamable HTTP instead of stdio')
+    .option(
+      '--ignore-interrupt',
+      'ignore SIGINT: for a parent (the nightly job) that shares the terminal and stops this server by closing its stdin',
+    )
     .addOption(new Option('--port <port>', 'HTTP port (0 picks a free one)').argParser(port).default(0))
     .option('--host <host>', 'HTTP interface to bind', '127.0.0.1')
     .option(
@@ -55,7 +59,13 @@ export function serveCommand(): Command {
     .action(
       async (
         name: string,
-        options: { http?: boolean; port: number; host: string; allowedHosts?: string },
+        options: {
+          http?: boolean;
+          ignoreInterrupt?: boolean;
+          port: number;
+          host: string;
+          allowedHosts?: string;
+        },
       ) => {
         const entry = SERVERS[name];
         if (entry === undefined) {
@@ -68,6 +78,8 @@ export function serveCommand(): Command {
         // Listening on stdio before anything else starts: a client that gives up during start-up (a
         // `claude -p` that ends at once) stops this process now, not after the server is built.
         const stdio = options.http ? undefined : new StdioTransport();
+        // From the first moment: a Ctrl-C during start-up must not kill a child the job still counts on.
+        if (options.ignoreInterrupt) process.on('SIGINT', () => undefined);
         let handedOver = false;
         void stdio?.ended.then(() => {
           if (!handedOver) process.exit(0);
@@ -85,6 +97,7 @@ export function serveCommand(): Command {
           ready: () => started.db.query('select 1'),
           onClose: started.close,
           ...(stdio ? { stdio } : {}),
+          ...(options.ignoreInterrupt ? { ignoreInterrupt: true } : {}),
         });
         void serving;
       },

@@ -13,6 +13,12 @@ export interface ServeOptions extends HttpOptions {
    * in the process), so that a client leaving during start-up is not missed. Default: made here.
    */
   stdio?: StdioTransport;
+  /**
+   * Leave SIGINT alone. A job that starts its servers as children shares their terminal, so Ctrl-C
+   * reaches every process of the group at once; the job lets its calls in flight finish, then closes
+   * each child's stdin, which is what stops the child.
+   */
+  ignoreInterrupt?: boolean;
 }
 
 export interface Serving {
@@ -52,7 +58,8 @@ export async function serve(server: TollgateServer, options: ServeOptions = {}):
     ).unref();
     void close().then(() => process.exit(0));
   };
-  process.once('SIGINT', shutdown);
+  if (options.ignoreInterrupt) process.on('SIGINT', () => undefined);
+  else process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 
   if (options.http) {

@@ -58,7 +58,8 @@ export function serverSpecsFromEnv(
     return {
       kind: 'stdio',
       command: launch.command,
-      args: [...launch.args, 'serve', name],
+      // Ctrl-C reaches the job and its children together: the job decides when they stop.
+      args: [...launch.args, 'serve', name, '--ignore-interrupt'],
       env: childEnv(name, env),
       ...(options.logDir === undefined ? {} : { logFile: join(options.logDir, `${name}.log`) }),
     };
