@@ -74,10 +74,20 @@ export {
   serverSettingsFromEnv,
 } from './server/storedServer.ts';
 export type { Database, Queryable, QueryResult } from './store/Database.ts';
+export {
+  isLazyDatabase,
+  type LazyDatabase,
+  type LazyDatabaseOptions,
+  lazyDatabase,
+  type OpenStep,
+  whenOpen,
+} from './store/lazyDatabase.ts';
 export { type Migration, migrate } from './store/migrate.ts';
 export {
+  type OpenDatabaseOnUseOptions,
   type OpenDatabaseOptions,
   openDatabase,
+  openDatabaseOnUse,
   pgliteSnapshot,
   tollgateHome,
 } from './store/openDatabase.ts';

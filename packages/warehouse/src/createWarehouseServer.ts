@@ -6,6 +6,7 @@ import {
   openServerDatabase,
   serverSettingsFromEnv,
   type TollgateServer,
+  whenOpen,
 } from '@tollgate/core';
 import { loadWarehouseConfig, type WarehouseConfig } from './config.ts';
 import { seedDemoWarehouse } from './demoData.ts';
@@ -39,13 +40,17 @@ export interface WarehouseServer {
 
 /**
  * The warehouse MCP server. It only reads, so it keeps no idempotency keys and never writes to a
- * real warehouse: only the embedded demo database gets a schema and data.
+ * real warehouse: only the embedded demo database gets a schema and data — when it opens, which
+ * for a store opened on first use (`openServerDatabase`) is the first call that queries it.
  */
 export async function createWarehouseServer(options: WarehouseServerOptions): Promise<WarehouseServer> {
   const { db } = options;
-  if (options.demo) {
-    await migrate(db, 'warehouse_demo', demoWarehouseMigrations);
-    await seedDemoWarehouse(db, options.demo);
+  const { demo } = options;
+  if (demo) {
+    await whenOpen(db, async (opened) => {
+      await migrate(opened, 'warehouse_demo', demoWarehouseMigrations);
+      await seedDemoWarehouse(opened, demo);
+    });
   }
   const config = options.config ?? loadWarehouseConfig();
   const context = {

@@ -38,6 +38,11 @@ export interface PgliteOptions {
    * empty one. PGlite's first open runs initdb, which takes seconds; loading a snapshot, a fraction.
    */
   snapshot?: string;
+  /**
+   * Take the data directory's lock here, and release it at close. Default true; false when the
+   * caller took it already (a server locks its directory at start and opens the store on first use).
+   */
+  lock?: boolean;
 }
 
 /**
@@ -75,7 +80,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   let unlock = () => {};
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
-    unlock = await lockDataDir(dataDir);
+    if (options.lock !== false) unlock = await lockDataDir(dataDir);
   }
   let db: PGlite;
   try {

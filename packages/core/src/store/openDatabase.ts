@@ -3,8 +3,10 @@ import { mkdir, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from './Database.ts';
+import { lockDataDir } from './dataDirLock.ts';
+import { type LazyDatabase, lazyDatabase } from './lazyDatabase.ts';
 import { openPglite, writePgliteSnapshot } from './PgliteDatabase.ts';
-import { openPostgres } from './PostgresDatabase.ts';
+import { openPostgres, redactUrl } from './PostgresDatabase.ts';
 
 /** Where Tollgate keeps embedded data: `TOLLGATE_HOME`, else `~/.tollgate`. */
 export function tollgateHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,4 +46,59 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const home = tollgateHome();
   const dataDir = options.dataDir ?? join(home, options.name, 'pgdata');
   return openPglite({ dataDir, snapshot: await pgliteSnapshot(home) });
+}
+
+export interface OpenDatabaseOnUseOptions extends OpenDatabaseOptions {
+  /**
+   * The settings that choose this store, named in the hint of the error a tool call gets when the
+   * store cannot be opened. Default: `DATABASE_URL` and `TOLLGATE_HOME`.
+   */
+  settings?: { url?: string; dataDir?: string };
+}
+
+/**
+ * The store of one server, opened on its first use rather than now (see `lazyDatabase`): a server
+ * answers `initialize` and `tools/list` in a fraction of the time, at a fraction of the memory.
+ * What must be decided at start is decided now: the embedded database's directory is locked, so a
+ * second server on the same data is refused at once, with the holder named.
+ */
+export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Promise<LazyDatabase> {
+  const { name } = options;
+  const urlSetting = options.settings?.url ?? 'DATABASE_URL';
+  if (options.url) {
+    const url = options.url;
+    return lazyDatabase({
+      name,
+      kind: 'postgres',
+      location: redactUrl(url),
+      open: () => openPostgres({ url }),
+      hint:
+        `Check that the Postgres server named by ${urlSetting} is running and reachable; retry with ` +
+        'backoff, calls succeed once it answers. Unset it to use the embedded database instead.',
+    });
+  }
+  if (options.memory) {
+    return lazyDatabase({
+      name,
+      kind: 'pglite',
+      location: 'memory://',
+      open: () => openPglite(),
+      hint: 'The in-memory database could not start; check the memory available to the process.',
+    });
+  }
+  const home = tollgateHome();
+  const dataDir = options.dataDir ?? join(home, name, 'pgdata');
+  await mkdir(dataDir, { recursive: true });
+  const release = await lockDataDir(dataDir);
+  const dirSetting = options.settings?.dataDir ?? 'TOLLGATE_HOME';
+  return lazyDatabase({
+    name,
+    kind: 'pglite',
+    location: dataDir,
+    open: async () => openPglite({ dataDir, snapshot: await pgliteSnapshot(home), lock: false }),
+    release,
+    hint:
+      `Check that ${dataDir} (set by ${dirSetting}) is writable, its disk has room, and it holds a ` +
+      `database this version can read; retry once fixed, or set ${urlSetting} to use a Postgres server.`,
+  });
 }
