@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` (also run by `prepare` on `npm install`/`npm ci`, and by the test run's global
+ * setup): every package's TypeScript to `dist/` (`.js` and `.d.ts`, tsc build mode, incremental),
+ * then the `tollgate` command as one bundled file, `packages/cli/dist/bundle.js`.
+ *
+ * Why a bundle for the command: a stdio server's start is mostly Node loading modules. Measured on
+ * the 2-core dev machine (`tollgate serve crm`, `initialize` answered, store opened on first use):
+ * tsx compiling sources at run time ~2.9 s; tsc output loaded file by file with dependencies from
+ * node_modules ~0.9-1.5 s; one bundle with the dependencies inside ~0.6 s, next to ~0.3-0.5 s for a
+ * bare SDK server. Resolving and reading some 1,500 files (OpenTelemetry alone is hundreds) is what
+ * the bundle saves.
+ *
+ * Type errors do not stop the build (tsc still emits): `npm run typecheck` is where they fail.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+/** Bundled without: loaded from node_modules when first used. */
+const EXTERNAL = [
+  // Finds its WASM and data files next to its own module, and is imported only when a store opens.
+  '@electric-sql/pglite',
+  // pg's optional native binding, required only when asked for.
+  'pg-native',
+];
+
+export async function build({ quiet = false } = {}) {
+  compileTypeScript(quiet);
+  await bundleCli();
+}
+
+function compileTypeScript(quiet) {
+  // The package exports no bin path; its package.json locates it.
+  const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin/tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    // tsc exits non-zero on type errors but has emitted; a broken config emits nothing and the
+    // bundle step below fails on the missing entry.
+    if (!quiet) {
+      process.stderr.write(String(error.stdout ?? ''));
+      process.stderr.write('build: tsc reported errors (above); `npm run typecheck` fails on them.\n');
+    }
+  }
+}
+
+async function bundleCli() {
+  const { build: esbuild } = await import('esbuild');
+  const outfile = join(root, 'packages/cli/dist/bundle.js');
+  const outDir = dirname(outfile);
+  await esbuild({
+    entryPoints: [join(root, 'packages/cli/dist/main.js')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    // CommonJS dependencies (pg, pino, OpenTelemetry) call require() for Node's own modules.
+    banner: {
+      js: "import { createRequire as __tollgateRequire } from 'node:module'; const require = __tollgateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+    legalComments: 'none',
+    plugins: [moduleUrls(outDir)],
+  });
+}
+
+/**
+ * In a bundle every module shares one `import.meta.url`, the bundle's. Tollgate's modules find
+ * files beside them with it (package.json, config/*.json, node_modules from core), so in each of
+ * them it is replaced by that module's own URL, computed from the bundle's at run time: the
+ * checkout can move.
+ */
+function moduleUrls(outDir) {
+  return {
+    name: 'tollgate-module-urls',
+    setup(builder) {
+      const packages = `${join(root, 'packages')}${sep}`;
+      builder.onLoad({ filter: /\/packages\/[^/]+\/dist\/.*\.js$/ }, async (args) => {
+        if (!args.path.startsWith(packages)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const own = relative(outDir, args.path).split(sep).join('/');
+        const url = `new URL(${JSON.stringify(own)}, import.meta.url).href`;
+        return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
+      });
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await build();
+}
