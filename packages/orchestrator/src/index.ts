@@ -1,6 +1,7 @@
 export { allNightlyScopes, NIGHTLY_TOOLS, nightlyScopes } from './auth/nightlyScopes.ts';
 export { type ServerAuth, ServerAuthError } from './auth/ServerAuth.ts';
 export { serverAuthFromEnv } from './auth/serverAuthFromEnv.ts';
+export { chooseRun, type RunChoice, type RunChoiceOptions } from './job/chooseRun.ts';
 export type { JobContext, WarehouseAccount } from './job/JobContext.ts';
 export { idempotencyKey } from './job/keys.ts';
 export {
@@ -13,13 +14,15 @@ export {
 export { Progress } from './job/Progress.ts';
 export { processAccount } from './job/processAccount.ts';
 export { type NightlyOptions, type NightlyResult, runNightly } from './job/runNightly.ts';
-export { RunLedger } from './ledger/RunLedger.ts';
+export { HEARTBEAT_MS, LEASE_MS, RunLedger } from './ledger/RunLedger.ts';
+export type { RunRecord, RunStatus } from './ledger/RunRecord.ts';
 export { FullJitterBackoff } from './policies/FullJitterBackoff.ts';
 export { GuardedServer, type GuardOptions } from './policies/GuardedServer.ts';
 export { RetryBudget } from './policies/RetryBudget.ts';
 export { TokenBucket } from './policies/TokenBucket.ts';
 export { renderHtmlReport } from './report/renderHtml.ts';
-export { renderSummaryTable } from './report/renderSummary.ts';
+export { renderSummaryTable, type SummaryTableOptions } from './report/renderSummary.ts';
+export { resumeCommand, shellWord } from './report/shellWord.ts';
 export {
   type AccountOutcome,
   type RunReport,
@@ -29,7 +32,7 @@ export {
   STEP_NAMES,
   type StepName,
 } from './report/types.ts';
-export { readRunReport, runReportSchema, writeRunReport } from './report/writeReport.ts';
+export { type RunReportFiles, readRunReport, runReportSchema, writeRunReport } from './report/writeReport.ts';
 export { score } from './scoring/score.ts';
 export { loadScoringConfig, type ScoringConfig, scoringConfigSchema } from './scoring/scoringConfig.ts';
 export type { ScoreResult, ScoringInput } from './scoring/types.ts';

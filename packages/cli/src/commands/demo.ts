@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openDatabase, pgliteSnapshot, startTracing, tollgateHome } from '@tollgate/core';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
+import { exitStatus, StopSignals } from '../nightlyEnding.ts';
 import { positive } from '../parsers.ts';
 
 /** Limits of the demo's vendors, scaled so a 400-account run takes seconds, not an hour. */
@@ -19,16 +20,24 @@ export function demoCommand(): Command {
       'names the run; run the demo twice with the same key to see nothing written twice',
     )
     .option('--fresh', 'forget earlier demo runs first')
+    .option('--new-run', "start today's demo run even when the last one is unfinished")
     .addHelpText(
       'after',
-      '\nCRM_HUBSPOT_TOKEN and ENRICHMENT_API_KEY, when set, are the credentials the simulated vendors require and the servers use: set them to a canary to check that no credential leaks.',
+      '\nCRM_HUBSPOT_TOKEN and ENRICHMENT_API_KEY, when set, are the credentials the simulated vendors require and the servers use: set them to a canary to check that no credential leaks.\n' +
+        'Without --run-key an unfinished last demo run is resumed. Ctrl-C stops it gently (a second Ctrl-C exits at once);\n' +
+        'exit status as for `tollgate run nightly` (0 completed, 3 incomplete, 4 report not written, 130/143 interrupted).',
     )
-    .action(async (options: { accounts: number; runKey?: string; fresh?: boolean }) => {
+    .action(async (options: { accounts: number; runKey?: string; fresh?: boolean; newRun?: boolean }) => {
+      let runKey = options.runKey ?? `demo-${today()}`;
+      let quote = (value: string) => value;
+      const resumeLine = () =>
+        `tollgate demo --run-key ${quote(runKey)}${options.accounts === 400 ? '' : ` --accounts ${options.accounts}`}`;
+      const stop = new StopSignals(resumeLine);
       const { startCrmSimulator, startEnrichmentSimulator } = await import('@tollgate/simulators');
       const orchestrator = await import('@tollgate/orchestrator');
+      quote = orchestrator.shellWord;
       const home = join(tollgateHome(), 'demo');
       if (options.fresh) await rm(home, { recursive: true, force: true });
-      const runKey = options.runKey ?? `demo-${today()}`;
 
       const enrichment = await startEnrichmentSimulator({
         ...demoCredential('ENRICHMENT_API_KEY', 'apiKey'),
@@ -44,7 +53,7 @@ export function demoCommand(): Command {
         faults: { errors: { server_error: 0.02, lock: 0.02, migration: 0.005 }, retryAfterSeconds: 1 },
       });
       process.stderr.write(
-        `Demo: ${options.accounts} accounts, run ${runKey}, data in ${home}\n` +
+        `Demo: ${options.accounts} accounts, data in ${home}\n` +
           `  simulated enrichment vendor ${enrichment.url.origin} (${DEMO_LIMITS.enrichmentPerSecond}/s fixed window, 2% 5xx, a 3 s outage)\n` +
           `  simulated HubSpot-style CRM ${crm.url.origin} (${DEMO_LIMITS.crmPerSecond}/s rolling window, 2% 5xx, 2% record locks)\n`,
       );
@@ -70,11 +79,21 @@ export function demoCommand(): Command {
       });
       const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
       try {
-        const { report, files } = await orchestrator.runNightly({
+        const choice = await orchestrator.chooseRun(ledger, {
+          requested: options.runKey,
+          defaultKey: runKey,
+          newRun: options.newRun,
+          command: 'tollgate demo',
+        });
+        runKey = choice.runKey;
+        if (choice.notice) process.stderr.write(`${choice.notice}\n`);
+        process.stderr.write(`Demo run ${runKey}\n`);
+        const result = await orchestrator.runNightly({
           runKey,
           servers: orchestrator.serverSpecsFromEnv(SELF, env, { logDir: join(home, 'logs') }),
           ledger,
           reportDir: join(home, 'reports'),
+          signal: stop.signal,
           config: orchestrator.loadNightlyConfig(
             new URL('../../../orchestrator/config/demo.json', import.meta.url).pathname,
           ),
@@ -87,17 +106,27 @@ export function demoCommand(): Command {
             });
           },
         });
-        process.stdout.write(`${orchestrator.renderSummaryTable(report.summary)}\n`);
-        process.stdout.write(`Report: ${files.html}\n        ${files.json}\n`);
-        process.stdout.write(`Server logs (every call record): ${join(home, 'logs')}\n`);
+        const { report, files } = result;
         process.stdout.write(
-          report.summary.accounts.resumed === report.summary.accounts.total
-            ? 'Every account was already finished by an earlier demo run with this key: nothing was written.\n'
-            : `Run \`npx tollgate demo\` again: the same run key (${runKey}) writes nothing new.\n`,
+          `${orchestrator.renderSummaryTable(report.summary, { resumeCommand: resumeLine() })}\n`,
         );
+        if (files) process.stdout.write(`Report: ${files.html}\n        ${files.json}\n`);
+        else
+          process.stderr.write(
+            `The report was not written (${result.reportError}). The work done is saved in the run ledger; run \`${resumeLine()}\` to write it.\n`,
+          );
+        process.stdout.write(`Server logs (every call record): ${join(home, 'logs')}\n`);
+        if (report.summary.status === 'completed')
+          process.stdout.write(
+            report.summary.accounts.resumed === report.summary.accounts.total
+              ? 'Every account was already finished by an earlier demo run with this key: nothing was written.\n'
+              : `Run \`npx tollgate demo\` again: the same run key (${runKey}) writes nothing new.\n`,
+          );
         const duplicates = crm.stats().duplicates;
         process.stdout.write(`CRM duplicates (simulator's own count): ${JSON.stringify(duplicates)}\n`);
+        process.exitCode = exitStatus(result, stop.received);
       } finally {
+        stop.dispose();
         await ledger.close();
         await tracing?.shutdown().catch(() => undefined);
         await Promise.all([enrichment.close(), crm.close()]);

@@ -2,14 +2,42 @@ import { join } from 'node:path';
 import { openDatabase, pgliteSnapshot, startTracing, tollgateHome } from '@tollgate/core';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
+import { exitStatus, StopSignals } from '../nightlyEnding.ts';
 import { positive } from '../parsers.ts';
+
+interface NightlyFlags {
+  runKey?: string;
+  newRun?: boolean;
+  limit?: number;
+  config?: string;
+  scoring?: string;
+  reportDir?: string;
+}
+
+/** The command that resumes `runKey` with the same settings as this invocation. */
+function resumeCommandLine(
+  runKey: string,
+  flags: NightlyFlags,
+  shellWord: (value: string) => string,
+): string {
+  const words = ['tollgate run nightly --run-key', shellWord(runKey)];
+  if (flags.limit !== undefined) words.push('--limit', String(flags.limit));
+  if (flags.config !== undefined) words.push('--config', shellWord(flags.config));
+  if (flags.scoring !== undefined) words.push('--scoring', shellWord(flags.scoring));
+  if (flags.reportDir !== undefined) words.push('--report-dir', shellWord(flags.reportDir));
+  return words.join(' ');
+}
 
 export function runCommand(): Command {
   const run = new Command('run').description('run a Tollgate job');
   run
     .command('nightly')
     .description('enrich, score, upsert and draft across every warehouse account; safe to kill and re-run')
-    .option('--run-key <key>', 'names the run; the same key resumes it (default: today, UTC)')
+    .option(
+      '--run-key <key>',
+      'names the run; the same key resumes it (default: the last run if unfinished, else today, UTC)',
+    )
+    .option('--new-run', "start today's run even when the last run is unfinished")
     .option('--limit <n>', 'process at most n accounts', positive)
     .option(
       '--config <file>',
@@ -24,61 +52,72 @@ export function runCommand(): Command {
       'after',
       '\nServers start as stdio children (each sees only its own CRM_*/ENRICHMENT_*/WAREHOUSE_*/OUTREACH_* settings),\n' +
         'or are reached over HTTP when TOLLGATE_<SERVER>_URL is set. The run ledger lives in $TOLLGATE_HOME/orchestrator\n' +
-        '(or ORCHESTRATOR_DATABASE_URL). Exit status: 0 completed, 3 incomplete (run again with the same --run-key).',
+        '(or ORCHESTRATOR_DATABASE_URL).\n\n' +
+        'Without --run-key, an unfinished last run (killed, interrupted or incomplete) is resumed, and one still\n' +
+        "running elsewhere (shared Postgres ledger) is joined; --new-run starts today's run instead.\n" +
+        'Ctrl-C (SIGINT) or SIGTERM stops the run: accounts in flight finish, the rest are counted as pending, the\n' +
+        'report is written. A second one exits at once; the ledger keeps what was done either way.\n\n' +
+        'Exit status: 0 completed; 1 could not start (a setting, a refused credential); 3 incomplete (accounts\n' +
+        'pending); 4 the report could not be written (the work is saved); 130 / 143 interrupted by SIGINT /\n' +
+        'SIGTERM. After 3, 4, 130 or 143, run again with the same --run-key: finished accounts are not redone.',
     )
-    .action(
-      async (options: {
-        runKey?: string;
-        limit?: number;
-        config?: string;
-        scoring?: string;
-        reportDir?: string;
-      }) => {
-        const orchestrator = await import('@tollgate/orchestrator');
-        const runKey = options.runKey ?? today();
-        // One initdb up front, before the servers' children and the ledger each want one at once.
-        await pgliteSnapshot(tollgateHome());
-        const ledger = await openDatabase({
-          name: 'orchestrator',
-          url: process.env.ORCHESTRATOR_DATABASE_URL,
+    .action(async (flags: NightlyFlags) => {
+      let runKey = flags.runKey ?? today();
+      let quote = (value: string) => value;
+      // First thing: a Ctrl-C during start-up must stop the run gently too, not kill it mid-write.
+      const stop = new StopSignals(() => resumeCommandLine(runKey, flags, quote));
+      const orchestrator = await import('@tollgate/orchestrator');
+      quote = orchestrator.shellWord;
+      // One initdb up front, before the servers' children and the ledger each want one at once.
+      await pgliteSnapshot(tollgateHome());
+      const ledger = await openDatabase({
+        name: 'orchestrator',
+        url: process.env.ORCHESTRATOR_DATABASE_URL,
+      });
+      // With OTEL_EXPORTER_OTLP_ENDPOINT set, each account is one trace across the job and the servers.
+      const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
+      const logDir = join(tollgateHome(), 'logs');
+      try {
+        const choice = await orchestrator.chooseRun(ledger, {
+          requested: flags.runKey,
+          defaultKey: today(),
+          newRun: flags.newRun,
         });
-        // With OTEL_EXPORTER_OTLP_ENDPOINT set, each account is one trace across the job and the servers.
-        const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
-        const logDir = join(tollgateHome(), 'logs');
-        const stop = new AbortController();
-        const onSignal = () => {
+        runKey = choice.runKey;
+        if (choice.notice) process.stderr.write(`${choice.notice}\n`);
+        process.stderr.write(`Nightly run ${runKey}\n`);
+        const servers = orchestrator.serverSpecsFromEnv(SELF, process.env, { logDir });
+        const anyStdio = Object.values(servers).some((spec) => spec.kind === 'stdio');
+        const reportDir = flags.reportDir ?? join(tollgateHome(), 'reports');
+        const result = await orchestrator.runNightly({
+          runKey,
+          servers,
+          ledger,
+          reportDir,
+          config: orchestrator.loadNightlyConfig(flags.config),
+          scoring: orchestrator.loadScoringConfig(flags.scoring),
+          limit: flags.limit,
+          signal: stop.signal,
+        });
+        const resume = resumeCommandLine(runKey, flags, quote);
+        const { report, files } = result;
+        process.stdout.write(
+          `${orchestrator.renderSummaryTable(report.summary, { resumeCommand: resume })}\n` +
+            (files ? `Report: ${files.html}\n        ${files.json}\n` : '') +
+            (anyStdio ? `Server logs (call records of the stdio servers): ${logDir}\n` : ''),
+        );
+        if (result.reportError !== undefined)
           process.stderr.write(
-            '\nStopping after the accounts in flight; run again with the same --run-key to resume.\n',
+            `The report was not written (${result.reportError}).\nThe work done is saved in the run ledger (${ledger.location}). ` +
+              `Once ${reportDir} is writable, run \`${resume}\` to write the report: finished accounts are not touched again.\n`,
           );
-          stop.abort();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        try {
-          process.stderr.write(`Nightly run ${runKey}\n`);
-          const servers = orchestrator.serverSpecsFromEnv(SELF, process.env, { logDir });
-          const anyStdio = Object.values(servers).some((spec) => spec.kind === 'stdio');
-          const { report, files } = await orchestrator.runNightly({
-            runKey,
-            servers,
-            ledger,
-            reportDir: options.reportDir ?? join(tollgateHome(), 'reports'),
-            config: orchestrator.loadNightlyConfig(options.config),
-            scoring: orchestrator.loadScoringConfig(options.scoring),
-            limit: options.limit,
-            signal: stop.signal,
-          });
-          process.stdout.write(
-            `${orchestrator.renderSummaryTable(report.summary)}\nReport: ${files.html}\n        ${files.json}\n` +
-              (anyStdio ? `Server logs (call records of the stdio servers): ${logDir}\n` : ''),
-          );
-          if (report.summary.status !== 'completed') process.exitCode = 3;
-        } finally {
-          await ledger.close();
-          await tracing?.shutdown().catch(() => undefined);
-        }
-      },
-    );
+        process.exitCode = exitStatus(result, stop.received);
+      } finally {
+        stop.dispose();
+        await ledger.close();
+        await tracing?.shutdown().catch(() => undefined);
+      }
+    });
   return run;
 }
 

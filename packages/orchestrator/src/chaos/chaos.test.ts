@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChaosWorld,
-  countDuplicates,
   createWorld,
+  expectCleanFinish,
   killGroup,
   report,
   runNightlyProcess,
@@ -10,28 +10,6 @@ import {
 } from './chaosHarness.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** After any chaos: every account ended processed or routed, and nothing exists twice. */
-async function expectCleanFinish(world: ChaosWorld, runKey: string, accounts: number) {
-  const final = await report(world, runKey);
-  expect(final.summary.accounts.total).toBe(accounts);
-  expect(
-    final.accounts.filter((account) => account.status !== 'done' && account.status !== 'routed'),
-  ).toEqual([]);
-  const counts = await countDuplicates(world);
-  expect(counts.duplicateDrafts).toEqual([]);
-  expect(counts.duplicateTasks).toEqual([]);
-  expect(counts.duplicateLeads).toEqual([]);
-  expect(world.crm.stats().duplicates).toEqual({
-    companies: { domain: 0, tollgate_domain: 0 },
-    contacts: { email: 0 },
-    tasks: { tollgate_key: 0 },
-  });
-  // The ledger and the servers agree: one draft per drafted account, one task per routed one.
-  expect(counts.drafts).toBe(final.accounts.filter((account) => account.action === 'draft').length);
-  expect(counts.tasks).toBe(final.accounts.filter((account) => account.action === 'research_task').length);
-  return final;
-}
 
 let world: ChaosWorld | undefined;
 afterEach(async () => {

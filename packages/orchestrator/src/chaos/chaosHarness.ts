@@ -12,6 +12,7 @@ import {
   startCrmSimulator,
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
+import { expect } from 'vitest';
 import type { RunReport, ServerName } from '../report/types.ts';
 import { readRunReport } from '../report/writeReport.ts';
 import { ServerConnection } from '../servers/ServerConnection.ts';
@@ -93,25 +94,46 @@ export interface RunResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  killAfterMs?: number;
+  onStart?: (child: ChildProcess) => void;
+  /** Arguments after `run nightly --run-key <key> --config <file>` (or in their place: see `args`). */
+  extraArgs?: string[];
+  /** The whole command line after the program, instead of `run nightly …`. */
+  args?: string[];
+  /** Added to the world's environment for this run. */
+  env?: Record<string, string>;
+  /** Run as this user (a test running as root sees every directory writable). */
+  user?: { uid: number; gid: number };
+  /** Called with each chunk of stderr as it comes. */
+  onStderr?: (text: string) => void;
+}
+
 /**
- * Runs `tollgate run nightly` in its own process group. With `killAfterMs`, the whole group (the job
- * and its server children) is killed with SIGKILL at that moment: nothing gets to clean up.
+ * Runs `tollgate run nightly` in its own process group, with `--run-key` unless `runKey` is undefined.
+ * With `killAfterMs`, the whole group (the job and its server children) is killed with SIGKILL at
+ * that moment: nothing gets to clean up.
  */
 export function runNightlyProcess(
   world: ChaosWorld,
-  runKey: string,
-  options: { killAfterMs?: number; onStart?: (child: ChildProcess) => void } = {},
+  runKey: string | undefined,
+  options: RunOptions = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [BIN, 'run', 'nightly', '--run-key', runKey, '--config', world.configPath],
-      {
-        env: world.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const args = options.args ?? [
+      'run',
+      'nightly',
+      ...(runKey === undefined ? [] : ['--run-key', runKey]),
+      '--config',
+      world.configPath,
+      ...(options.extraArgs ?? []),
+    ];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...world.env, ...options.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.user ?? {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -119,6 +141,7 @@ export function runNightlyProcess(
     });
     child.stderr.on('data', (chunk) => {
       stderr = (stderr + String(chunk)).slice(-20_000);
+      options.onStderr?.(String(chunk));
     });
     options.onStart?.(child);
     let timer: NodeJS.Timeout | undefined;
@@ -163,7 +186,7 @@ export async function report(world: ChaosWorld, runKey: string): Promise<RunRepo
 }
 
 /** Pages through a list tool of a server, started as its own stdio child, and returns every item. */
-async function listAll(world: ChaosWorld, server: ServerName, tool: string, field: string) {
+export async function listAll(world: ChaosWorld, server: ServerName, tool: string, field: string) {
   const connection = new ServerConnection(server, {
     kind: 'stdio',
     command: process.execPath,
@@ -212,4 +235,26 @@ export async function countDuplicates(world: ChaosWorld) {
     duplicateTasks: duplicates(tasks.map((task) => `${task.domain}:${task.kind}`)),
     duplicateLeads: duplicates(leads.map((lead) => lead.email)),
   };
+}
+
+/** After any chaos: every account ended processed or routed, and nothing exists twice. */
+export async function expectCleanFinish(world: ChaosWorld, runKey: string, accounts: number) {
+  const final = await report(world, runKey);
+  expect(final.summary.accounts.total).toBe(accounts);
+  expect(
+    final.accounts.filter((account) => account.status !== 'done' && account.status !== 'routed'),
+  ).toEqual([]);
+  const counts = await countDuplicates(world);
+  expect(counts.duplicateDrafts).toEqual([]);
+  expect(counts.duplicateTasks).toEqual([]);
+  expect(counts.duplicateLeads).toEqual([]);
+  expect(world.crm.stats().duplicates).toEqual({
+    companies: { domain: 0, tollgate_domain: 0 },
+    contacts: { email: 0 },
+    tasks: { tollgate_key: 0 },
+  });
+  // The ledger and the servers agree: one draft per drafted account, one task per routed one.
+  expect(counts.drafts).toBe(final.accounts.filter((account) => account.action === 'draft').length);
+  expect(counts.tasks).toBe(final.accounts.filter((account) => account.action === 'research_task').length);
+  return final;
 }

@@ -17,7 +17,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 const FIRST_PARTY_CONFIDENCE = 0.6;
 
-function newOutcome(account: WarehouseAccount): AccountOutcome {
+/** An account's outcome before any step: pending. */
+export function pendingOutcome(account: WarehouseAccount): AccountOutcome {
   return {
     domain: account.domain,
     name: account.name,
@@ -69,7 +70,7 @@ function crmQuotaGone(ctx: JobContext, result: CallOutcome): boolean {
  * throws: every failure becomes part of the outcome, so no account can fail the run.
  */
 export async function processAccount(account: WarehouseAccount, ctx: JobContext): Promise<AccountOutcome> {
-  const outcome = newOutcome(account);
+  const outcome = pendingOutcome(account);
   const { crm, enrichment, warehouse, outreach } = ctx.servers;
   if (ctx.stopped.crm !== null) return outcome;
 

@@ -1,15 +1,20 @@
+import { hostname } from 'node:os';
 import { type Database, inSpan } from '@tollgate/core';
+import { Heartbeat } from '../ledger/Heartbeat.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';
 import { RetryBudget } from '../policies/RetryBudget.ts';
-import { type RunReport, SERVER_NAMES, type ServerName } from '../report/types.ts';
-import { writeRunReport } from '../report/writeReport.ts';
+import { type AccountOutcome, type RunReport, SERVER_NAMES, type ServerName } from '../report/types.ts';
+import { type RunReportFiles, writeRunReport } from '../report/writeReport.ts';
 import { loadScoringConfig, type ScoringConfig } from '../scoring/scoringConfig.ts';
 import { ServerConnection, type ServerSpec } from '../servers/ServerConnection.ts';
+import { AccountListing } from './AccountListing.ts';
+import { describeFailure } from './describeFailure.ts';
 import type { JobContext, WarehouseAccount } from './JobContext.ts';
 import { loadNightlyConfig, type NightlyConfig } from './nightlyConfig.ts';
 import { Progress } from './Progress.ts';
-import { processAccount } from './processAccount.ts';
+import { pendingOutcome, processAccount } from './processAccount.ts';
+import { type ServerStart, startServer } from './startServer.ts';
 import { summarize } from './summarize.ts';
 
 export interface NightlyOptions {
@@ -24,46 +29,86 @@ export interface NightlyOptions {
   scoring?: ScoringConfig;
   /** At most this many accounts (from the start of the listing). */
   limit?: number | undefined;
-  /** Stop taking new accounts when aborted; accounts in flight finish. */
+  /**
+   * Stops the run: no new account is taken, accounts in flight finish, and the rest of the listing is
+   * read (warehouse pages only) so every account not finished is counted as pending. The run ends
+   * `interrupted`.
+   */
   signal?: AbortSignal;
   progress?: Progress | false;
   /** Called once every server is connected, before the first account. */
   onReady?: () => void;
   /** Injected randomness for backoff jitter (tests). */
   random?: () => number;
+  /** Who works on the run, as other processes see it in the ledger. Default: `<host>:<pid>`. */
+  holder?: string;
 }
 
 export interface NightlyResult {
   report: RunReport;
-  files: { json: string; html: string };
+  /** Where the report was written; undefined when it could not be (see `reportError`). */
+  files: RunReportFiles | undefined;
+  /** Why the report could not be written. The run's work is in the ledger either way. */
+  reportError: string | undefined;
 }
+
+/** What the run does without each server, when it cannot be started. */
+const WITHOUT: Record<ServerName, string> = {
+  warehouse: 'no account could be listed',
+  crm: 'no account could be processed; every listed account is pending',
+  enrichment: 'accounts ran on CRM and warehouse data (degraded)',
+  outreach: 'accounts due a draft are pending',
+};
 
 /**
  * The nightly GTM job: streams accounts from the warehouse page by page (never all in memory),
  * runs each through the pipeline with bounded concurrency, records every account-step in the run
  * ledger, and writes a JSON and an HTML report. Re-running the same run key resumes it; a finished
- * run writes nothing new.
+ * run writes nothing new. Whatever stops it early — a signal, a server that cannot start, a ledger
+ * that cannot be written — it reports every listed account it did not finish as pending; only a
+ * setting that must be fixed (a refused credential, a server's invalid configuration) throws.
  */
 export async function runNightly(options: NightlyOptions): Promise<NightlyResult> {
   const config = options.config ?? loadNightlyConfig();
   const scoring = options.scoring ?? loadScoringConfig();
+  const { runKey } = options;
   const startedAt = new Date();
   const ledger = await RunLedger.open(options.ledger);
-  await ledger.begin(options.runKey);
+  const holder = options.holder ?? `${hostname()}:${process.pid}`;
+  await ledger.begin(runKey, holder);
+  const heartbeat = new Heartbeat(ledger, runKey, holder);
   const budget = new RetryBudget(config.retryBudget.ratio, config.retryBudget.minRetries);
   const connections = SERVER_NAMES.map((name) => new ServerConnection(name, options.servers[name]));
   const progress = options.progress === false ? undefined : (options.progress ?? new Progress());
+  // Stops taking accounts: the caller's signal, or the ledger failing under us.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
   try {
-    await Promise.all(
+    const starts = await Promise.all(
       connections.map((connection) =>
-        connection.connect().catch((error: unknown) => {
-          const tail = connection.stderrTail.trim();
-          throw new Error(
-            `Cannot start or reach the ${connection.name} server: ${(error as Error).message}${tail ? `\n${tail}` : ''}`,
-          );
-        }),
+        startServer(
+          connection,
+          options.servers[connection.name as ServerName],
+          config.servers[connection.name as ServerName],
+          budget,
+          { signal: stop.signal, random: options.random },
+        ),
       ),
     );
+    const started = Object.fromEntries(
+      SERVER_NAMES.map((name, i) => [name, starts[i] as ServerStart]),
+    ) as Record<ServerName, ServerStart>;
+    for (const name of SERVER_NAMES) {
+      const start = started[name];
+      if (!start.ok && start.terminal) {
+        await heartbeat.stop();
+        await ledger.end(runKey, 'incomplete').catch(() => undefined);
+        throw new Error(`Cannot start or reach the ${name} server: ${start.message}`);
+      }
+    }
+
     const servers = Object.fromEntries(
       connections.map((connection) => [
         connection.name,
@@ -78,64 +123,72 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       ]),
     ) as Record<ServerName, GuardedServer>;
     const ctx: JobContext = {
-      runKey: options.runKey,
+      runKey,
       servers,
       scoring,
       usageDays: config.usageDays,
       draftMinScore: config.draftMinScore,
       stopped: { enrichment: null, crm: null },
       notices: [],
-      checkpoint: (outcome) => ledger.record(options.runKey, outcome),
+      checkpoint: (outcome) => ledger.record(runKey, outcome),
     };
+    for (const name of SERVER_NAMES) {
+      const start = started[name];
+      if (start.ok && start.firstFailure !== undefined)
+        ctx.notices.push(
+          `The ${name} server started on attempt ${start.attempts} (first: ${start.firstFailure}).`,
+        );
+      if (!start.ok && !stop.signal.aborted)
+        ctx.notices.push(
+          `The ${name} server could not be started (${start.attempts} attempts: ${start.message}); ${WITHOUT[name]}.`,
+        );
+    }
+    if (!started.enrichment.ok) ctx.stopped.enrichment = 'the enrichment server could not be started';
 
-    let resumed = 0;
-    let seen = 0;
-    async function* accounts(): AsyncGenerator<WarehouseAccount> {
-      let cursor: string | undefined;
-      do {
+    const listing = new AccountListing({
+      fetchPage: async (cursor) => {
         const page = await servers.warehouse.call('list_accounts', {
           segment: config.segment,
           limit: config.pageSize,
           ...(cursor ? { cursor } : {}),
         });
-        if (!page.ok) {
-          ctx.notices.push(
-            `Listing accounts failed (${page.error.code}: ${page.error.message}); the run is incomplete.`,
-          );
-          return;
-        }
-        const rows = page.value.accounts as WarehouseAccount[];
-        const finished = await ledger.finished(
-          options.runKey,
-          rows.map((row) => row.domain),
-        );
-        for (const row of rows) {
-          if (options.limit !== undefined && seen >= options.limit) return;
-          seen++;
-          if (finished.has(row.domain)) {
-            resumed++;
-            continue;
-          }
-          if (options.signal?.aborted) return;
-          yield row;
-        }
-        cursor = (page.value.next_cursor as string | null) ?? undefined;
-      } while (cursor);
-    }
+        if (!page.ok) return { ok: false, message: `${page.error.code}: ${page.error.message}` };
+        return {
+          ok: true,
+          accounts: page.value.accounts as WarehouseAccount[],
+          nextCursor: (page.value.next_cursor as string | null) ?? undefined,
+        };
+      },
+      finished: (domains) => ledger.finished(runKey, domains),
+      limit: options.limit,
+    });
 
-    options.onReady?.();
-    const queue = accounts();
+    // This invocation's outcomes, for the summary should the ledger become unreadable.
+    const local = new Map<string, AccountOutcome>();
+    let ledgerFailure: string | undefined;
+    const failLedger = (error: unknown) => {
+      ledgerFailure ??= describeFailure(error);
+      stop.abort();
+    };
     const worker = async () => {
       for (;;) {
-        const next = await queue.next();
-        if (next.done) return;
+        const next = await listing.next(stop.signal).catch((error: unknown) => {
+          failLedger(error);
+          return undefined;
+        });
+        if (next === undefined) return;
         // One trace per account: its calls to every server nest under this span.
         const outcome = await inSpan(
           'nightly account',
-          { 'tollgate.run_key': options.runKey, 'tollgate.account': next.value.domain },
-          () => processAccount(next.value, ctx),
+          { 'tollgate.run_key': runKey, 'tollgate.account': next.domain },
+          () => processAccount(next, ctx),
         );
-        await ledger.record(options.runKey, outcome);
+        local.set(outcome.domain, outcome);
+        try {
+          await ledger.record(runKey, outcome);
+        } catch (error) {
+          failLedger(error);
+        }
         if (progress) {
           progress.done++;
           if (outcome.degraded) progress.degraded++;
@@ -145,31 +198,89 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
         }
       }
     };
-    await Promise.all(Array.from({ length: config.concurrency }, worker));
+    if (started.warehouse.ok && started.crm.ok && !stop.signal.aborted) {
+      options.onReady?.();
+      await Promise.all(Array.from({ length: config.concurrency }, worker));
+    }
     if (progress) {
-      progress.total = seen - resumed;
+      progress.total = listing.seen - listing.resumed;
       progress.finish();
     }
-    if (options.signal?.aborted)
-      ctx.notices.push('Stopped before the end; run the same command again to resume.');
-    if (resumed > 0)
-      ctx.notices.push(`${resumed} accounts were already finished by an earlier run of this key.`);
+    const interrupted = options.signal?.aborted === true;
+    // Whatever stopped the run, the accounts it did not reach are pending: read the rest of the
+    // listing (warehouse pages only, one ledger statement per page) to count them.
+    if (
+      started.warehouse.ok &&
+      ledgerFailure === undefined &&
+      !listing.listed &&
+      listing.failure === undefined
+    ) {
+      await listing
+        .rest(async (accounts) => {
+          const pending = accounts.map(pendingOutcome);
+          await ledger.recordUnreached(runKey, pending);
+          for (const outcome of pending) if (!local.has(outcome.domain)) local.set(outcome.domain, outcome);
+        })
+        .catch(failLedger);
+    }
+    if (listing.failure !== undefined)
+      ctx.notices.push(
+        `Listing accounts failed (${listing.failure}); accounts after the first ${listing.seen} listed are not counted, and the run is not complete.`,
+      );
+    if (interrupted)
+      ctx.notices.push(
+        'Stopped by a signal before the end: every listed account it did not finish is counted as pending. Run the same command again to resume.',
+      );
+    if (ledgerFailure !== undefined)
+      ctx.notices.push(
+        `The run ledger could not be written (${ledgerFailure}); the run stopped there. Accounts recorded before that are saved; run the same command again once it is fixed.`,
+      );
+    if (listing.resumed > 0)
+      ctx.notices.push(`${listing.resumed} accounts were already finished by an earlier run of this key.`);
 
-    const outcomes = await ledger.outcomes(options.runKey);
+    let outcomes: AccountOutcome[];
+    try {
+      outcomes = await ledger.outcomes(runKey);
+    } catch (error) {
+      outcomes = [...local.values()];
+      ctx.notices.push(
+        `The run ledger could not be read (${describeFailure(error)}); the counts are this invocation's only.`,
+      );
+    }
     const summary = summarize({
-      runKey: options.runKey,
+      runKey,
       startedAt,
       outcomes,
-      resumed,
+      resumed: listing.resumed,
       servers,
       budget,
       notices: ctx.notices,
+      interrupted,
+      listed: listing.listed,
     });
     const report: RunReport = { summary, accounts: outcomes };
-    const files = await writeRunReport(report, options.reportDir);
-    await ledger.finish(options.runKey, summary);
-    return { report, files };
+    let files: RunReportFiles | undefined;
+    let reportError: string | undefined;
+    try {
+      files = await writeRunReport(report, options.reportDir);
+    } catch (error) {
+      reportError = describeFailure(error);
+      summary.notices.push(
+        `The report could not be written to ${options.reportDir}: ${reportError}. The work done is saved in the run ledger (${ledger.location}).`,
+      );
+    }
+    await heartbeat.stop();
+    try {
+      await ledger.finish(runKey, summary, reportError);
+    } catch (error) {
+      summary.notices.push(
+        `The run ledger could not record the end of this run (${describeFailure(error)}); the next run will find it unfinished and resume it.`,
+      );
+    }
+    return { report, files, reportError };
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await heartbeat.stop();
     await Promise.all(connections.map((connection) => connection.close()));
   }
 }

@@ -11,6 +11,10 @@ export interface SummaryInput {
   servers: Record<ServerName, GuardedServer>;
   budget: RetryBudget;
   notices: readonly string[];
+  /** The run was stopped by a signal before it finished. */
+  interrupted: boolean;
+  /** Every account the warehouse lists (up to the limit) is among `outcomes`: the listing was read to its end. */
+  listed: boolean;
 }
 
 /** The run's counts, over every invocation of the run key so far. */
@@ -25,7 +29,7 @@ export function summarize(input: SummaryInput): RunSummary {
     started_at: input.startedAt.toISOString(),
     finished_at: finished.toISOString(),
     duration_ms: finished.getTime() - input.startedAt.getTime(),
-    status: pending === 0 ? 'completed' : 'incomplete',
+    status: pending === 0 && input.listed ? 'completed' : input.interrupted ? 'interrupted' : 'incomplete',
     accounts: {
       total: input.outcomes.length,
       processed: count((o) => o.status !== 'pending'),

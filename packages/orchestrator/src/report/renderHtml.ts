@@ -19,7 +19,7 @@ thead th{position:sticky;top:0;background:#f6f8fa}td.n{text-align:right;font-var
 .s{display:inline-block;padding:0 .45rem;border-radius:9px;font-size:.8rem}
 .s-skipped{background:#ffebe9;color:#a40e26}.s-pending{background:#fff8c5;color:#7d4e00}
 .s-routed{background:#ddf4ff;color:#0a3069}.s-done,.s-completed{background:#dafbe1;color:#116329}
-.s-incomplete{background:#fff8c5;color:#7d4e00}
+.s-incomplete,.s-interrupted{background:#fff8c5;color:#7d4e00}
 .notices li{margin:.2rem 0}#filters{margin:.5rem 0}#filters input{width:18rem}
 `;
 

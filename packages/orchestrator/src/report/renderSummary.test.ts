@@ -41,7 +41,23 @@ describe('renderSummaryTable', () => {
 
   it('says how to resume an incomplete run', () => {
     const table = renderSummaryTable(testSummary({ status: 'incomplete' }));
-    expect(table).toContain('7 accounts pending: resume with tollgate run nightly --run-key 2026-11-23');
+    expect(table).toContain(
+      '7 accounts pending; resume with:\n  tollgate run nightly --run-key 2026-11-23\n',
+    );
+  });
+
+  it('says how to resume an interrupted run, with the command it is given, quoted and never wrapped', () => {
+    const table = renderSummaryTable(testSummary({ status: 'interrupted', run_key: "night's run" }));
+    expect(table).toMatch(/^Nightly run night's run: interrupted, 2m 03s$/m);
+    expect(table).toContain("  tollgate run nightly --run-key 'night'\\''s run'\n");
+    const long = `tollgate run nightly --run-key 2026-11-23 --config /a/${'very-'.repeat(20)}long/nightly.json`;
+    expect(renderSummaryTable(testSummary({ status: 'interrupted' }), { resumeCommand: long })).toContain(
+      `\n  ${long}\n`,
+    );
+  });
+
+  it('says nothing about resuming a completed run', () => {
+    expect(renderSummaryTable(testSummary())).not.toContain('resume with');
   });
 
   it('stays within 80 columns with long notices, many error codes and a long run key', () => {

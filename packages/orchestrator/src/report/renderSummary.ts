@@ -1,4 +1,5 @@
 import { formatDuration } from './formatDuration.ts';
+import { resumeCommand } from './shellWord.ts';
 import type { RunSummary, ServerCallStats, ServerName } from './types.ts';
 
 const WIDTH = 80;
@@ -56,13 +57,18 @@ function serverTable(calls: RunSummary['calls']): string[] {
   return lines;
 }
 
+export interface SummaryTableOptions {
+  /** The command that resumes this run, shown when accounts are pending. Default: `tollgate run nightly --run-key <key>`. */
+  resumeCommand?: string;
+}
+
 /**
  * Renders a run summary as a plain-text table that fits in 80 columns, for the terminal.
  *
  * @example
  * process.stdout.write(`${renderSummaryTable(report.summary)}\n`);
  */
-export function renderSummaryTable(summary: RunSummary): string {
+export function renderSummaryTable(summary: RunSummary, options: SummaryTableOptions = {}): string {
   const { accounts, retries } = summary;
   const runKey = printable(summary.run_key);
   const counts: [string, number][] = [
@@ -80,13 +86,11 @@ export function renderSummaryTable(summary: RunSummary): string {
     ...wrap(`Nightly run ${runKey}: ${summary.status}, ${formatDuration(summary.duration_ms)}`, '', ''),
     ...wrap(`Started ${summary.started_at}, finished ${summary.finished_at}`, '', ''),
   ];
-  if (summary.status === 'incomplete')
+  if (summary.status !== 'completed')
+    // The command on a line of its own and never wrapped, so it can be copied and pasted whole.
     lines.push(
-      ...wrap(
-        `${accounts.pending} accounts pending: resume with tollgate run nightly --run-key ${runKey}`,
-        '',
-        '  ',
-      ),
+      `${accounts.pending} accounts pending; resume with:`,
+      `  ${printable(options.resumeCommand ?? resumeCommand(summary.run_key))}`,
     );
   lines.push('', 'Accounts');
   for (const [label, value] of counts) lines.push(`  ${label.padEnd(28)}${String(value).padStart(10)}`);

@@ -33,7 +33,7 @@ const runSummary = z.object({
   started_at: z.string(),
   finished_at: z.string(),
   duration_ms: z.number().min(0),
-  status: z.enum(['completed', 'incomplete']),
+  status: z.enum(['completed', 'interrupted', 'incomplete']),
   accounts: z.object({
     total: count,
     processed: count,

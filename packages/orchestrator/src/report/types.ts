@@ -57,8 +57,12 @@ export interface RunSummary {
   started_at: string;
   finished_at: string;
   duration_ms: number;
-  /** completed: every account done or routed; incomplete: some pending (resume with the same run key). */
-  status: 'completed' | 'incomplete';
+  /**
+   * completed: every listed account finished; interrupted: stopped by a signal with accounts pending;
+   * incomplete: ended with accounts pending for another reason (a quota, a server that could not
+   * start, a listing that failed). Both of the last two resume with the same run key.
+   */
+  status: 'completed' | 'interrupted' | 'incomplete';
   accounts: {
     total: number;
     processed: number;

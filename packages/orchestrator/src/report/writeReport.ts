@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type * as z from 'zod';
 import { renderHtmlReport } from './renderHtml.ts';
 import { runReportSchema } from './runReportSchema.ts';
+import { resumeCommand } from './shellWord.ts';
 import type { RunReport } from './types.ts';
 
 export { runReportSchema };
@@ -54,10 +55,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-/** Quotes a value for a shell command line, so a suggested command can be pasted as is. */
-const shellWord = (value: string) =>
-  /^[\w.:@%+=,/-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-
 /**
  * Writes `<dir>/<run key>.json` and `<dir>/<run key>.html` atomically and returns their absolute paths.
  *
@@ -88,7 +85,7 @@ export async function readRunReport(dir: string, runKey: string): Promise<RunRep
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new Error(
         `No report for run key "${runKey}": ${path} does not exist. ` +
-          `Run \`tollgate run nightly --run-key ${shellWord(runKey)}\` to produce it.`,
+          `Run \`${resumeCommand(runKey)}\` to produce it.`,
       );
     throw new Error(`Cannot read the report for run key "${runKey}" at ${path}: ${(error as Error).message}`);
   }
