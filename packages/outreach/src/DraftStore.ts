@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@tollgate/core';
+import { DEFAULT_DRAFT_WINDOW_DAYS, draftWindowMs } from './draftWindowFromEnv.ts';
 import type { Draft, DraftFilter } from './schemas.ts';
 
 type Row = Record<string, unknown>;
@@ -26,29 +27,62 @@ export interface NewDraft {
   sequence?: string | undefined;
 }
 
+/** What create answers: the draft saved, or the lead's draft in that sequence the window still holds. */
+export interface CreatedDraft {
+  draft: Draft;
+  /** True when nothing was saved: `draft` is the lead's draft in that sequence from within the window. */
+  existing: boolean;
+}
+
+export interface DraftStoreOptions {
+  /**
+   * A lead has at most one draft per sequence in any window of this many milliseconds (drafts without
+   * a sequence count as one sequence); 0 saves a draft for every call. Nothing here is ever sent, so
+   * every draft counts as unsent. Default 7 days.
+   */
+  windowMs?: number | undefined;
+}
+
 /** Drafts in the outreach server's own database. */
 export class DraftStore {
   readonly #db: Database;
+  readonly windowMs: number;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: DraftStoreOptions = {}) {
     this.#db = db;
+    this.windowMs = options.windowMs ?? draftWindowMs(DEFAULT_DRAFT_WINDOW_DAYS);
   }
 
-  /** Writes through `tx` so the draft commits together with its idempotency record. */
-  async create(draft: NewDraft, tx: Queryable | undefined): Promise<Draft> {
-    const { rows } = await (tx ?? this.#db).query(
+  /**
+   * Saves the draft, unless the lead has one in the same sequence from within the window: then that
+   * draft (the latest) is the answer and nothing is saved. Writes through `tx` so the draft commits
+   * together with its idempotency record. A window has no unique index to lean on, so a transaction
+   * lock on (lead, sequence) orders racing creates: the second waits for the first to commit, and then
+   * sees its draft.
+   */
+  async create(draft: NewDraft, tx: Queryable | undefined): Promise<CreatedDraft> {
+    if (tx === undefined) return this.#db.transaction((own) => this.create(draft, own));
+    const sequence = draft.sequence ?? null;
+    if (this.windowMs > 0) {
+      // Sequence names are never empty, so '' stands for "no sequence" without colliding with one.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `outreach_drafts\n${draft.lead_email}\n${sequence ?? ''}`,
+      ]);
+      const { rows } = await tx.query(
+        `SELECT * FROM outreach_drafts
+          WHERE lead_email = $1 AND sequence IS NOT DISTINCT FROM $2
+            AND created_at > clock_timestamp() - $3 * interval '1 millisecond'
+          ORDER BY seq DESC LIMIT 1`,
+        [draft.lead_email, sequence, this.windowMs],
+      );
+      if (rows[0]) return { draft: toDraft(rows[0]), existing: true };
+    }
+    const { rows } = await tx.query(
       `INSERT INTO outreach_drafts (idempotency_key, lead_email, domain, subject, body, sequence)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [
-        draft.idempotency_key,
-        draft.lead_email,
-        draft.domain,
-        draft.subject,
-        draft.body,
-        draft.sequence ?? null,
-      ],
+      [draft.idempotency_key, draft.lead_email, draft.domain, draft.subject, draft.body, sequence],
     );
-    return toDraft(rows[0] as Row);
+    return { draft: toDraft(rows[0] as Row), existing: false };
   }
 
   async get(id: string): Promise<Draft | undefined> {

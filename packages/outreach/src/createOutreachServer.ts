@@ -7,6 +7,7 @@ import {
   serverSettingsFromEnv,
 } from '@tollgate/core';
 import { DraftStore } from './DraftStore.ts';
+import { draftWindowMsFromEnv } from './draftWindowFromEnv.ts';
 import { outreachMigrations } from './migrations.ts';
 import { createOutreachDraftTool } from './tools/createOutreachDraft.ts';
 import { getOutreachDraftTool } from './tools/getOutreachDraft.ts';
@@ -22,11 +23,13 @@ export interface OutreachServerOptions {
   principal?: string | undefined;
   log?: Omit<LoggerOptions, 'redactor'>;
   idempotency?: { leaseMs?: number; retentionMs?: number };
+  /** A lead has at most one draft per sequence in any window this long; 0 turns that off. Default 7 days. */
+  draftWindowMs?: number;
 }
 
 /** The outreach MCP server: email drafts in its own store, created at most once per idempotency key. */
 export async function createOutreachServer(options: OutreachServerOptions): Promise<StoredServer> {
-  const drafts = new DraftStore(options.db);
+  const drafts = new DraftStore(options.db, { windowMs: options.draftWindowMs });
   return createStoredServer({
     name: 'outreach',
     version: OUTREACH_VERSION,
@@ -48,10 +51,13 @@ export async function createOutreachServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StoredServer> {
   const settings = serverSettingsFromEnv('OUTREACH', OUTREACH_SCOPES, env);
+  // Read before the database opens, so a bad value fails at once and names itself.
+  const windowMs = draftWindowMsFromEnv(env);
   return createOutreachServer({
     db: await openServerDatabase('outreach', settings),
     grantedScopes: settings.grantedScopes,
     secrets: [settings.databaseUrl],
     principal: settings.principal,
+    draftWindowMs: windowMs,
   });
 }

@@ -5,6 +5,7 @@ export {
   OUTREACH_VERSION,
   type OutreachServerOptions,
 } from './createOutreachServer.ts';
-export { DraftStore, type NewDraft } from './DraftStore.ts';
+export { type CreatedDraft, DraftStore, type DraftStoreOptions, type NewDraft } from './DraftStore.ts';
+export { DEFAULT_DRAFT_WINDOW_DAYS, draftWindowMsFromEnv } from './draftWindowFromEnv.ts';
 export { outreachMigrations } from './migrations.ts';
 export { type Draft, draftSchema } from './schemas.ts';
