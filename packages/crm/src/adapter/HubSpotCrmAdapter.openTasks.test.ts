@@ -24,7 +24,8 @@ describe('the HubSpot adapter keeps one open task per account and kind', () => {
   });
 
   it('answers concurrent creates under different keys with one task while search has not indexed it', async () => {
-    h = await harnesses.start({ indexingLagMs: 5_000 });
+    // Slow answers, so a second search runs before the first create has answered.
+    h = await harnesses.start({ indexingLagMs: 5_000, faults: { latency: { kind: 'fixed', ms: 300 } } });
     const { call, sim } = h;
     const answers = (await Promise.all(
       ['a', 'b', 'c', 'd'].map((key) => call('create_task', research(key))),
