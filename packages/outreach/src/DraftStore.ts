@@ -64,7 +64,8 @@ export class DraftStore {
     if (tx === undefined) return this.#db.transaction((own) => this.create(draft, own));
     const sequence = draft.sequence ?? null;
     if (this.windowMs > 0) {
-      // Sequence names are never empty, so '' stands for "no sequence" without colliding with one.
+      // Sequence names are never empty, so '' stands for "no sequence" without colliding with one. Two
+      // pairs whose hashes collide only wait for each other.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `outreach_drafts\n${draft.lead_email}\n${sequence ?? ''}`,
       ]);

@@ -151,8 +151,9 @@ export class HubSpotCrmAdapter implements CrmAdapter {
    * id until search shows it (OpenTaskGuard). What stays open: two server processes (replicas, or a
    * restart) creating for the same account and kind under different keys within the lag can both
    * find nothing and make two tasks, as can a create whose answer was lost followed by one under a
-   * new key. A retry under the same key is still safe: the gate's key store serializes it, and its
-   * recovery polls findTaskByKey for the task an unfinished attempt made.
+   * new key; and a task completed in HubSpot moments ago may still look open to search, so a create
+   * then answers it as existing. A retry under the same key is still safe: the gate's key store
+   * serializes it, and its recovery polls findTaskByKey for the task an unfinished attempt made.
    */
   async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<CreatedTask> {
     const slot = `${input.domain}\n${input.kind}`;
