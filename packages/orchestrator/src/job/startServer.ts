@@ -18,6 +18,7 @@ export type ServerStart =
 
 /** `tollgate serve` reports a failure it understands as one `tollgate: <reason>` line before it exits. */
 const EXPLAINED = /^tollgate: (.+)$/;
+const STDERR_SETTLE_MS = 100;
 /** core's DataDirInUseError: another process holds the store; it may let go at any moment. */
 const STORE_IN_USE = /is in use by (process \d+|another process)/;
 
@@ -61,14 +62,15 @@ export async function startServer(
   const attempt = async () => {
     // cockatiel starts the next attempt after its backoff even when stopped meanwhile.
     if (options.signal?.aborted) throw new StartFailure('stopped', true);
-    const before = connection.stderrTail;
     try {
       await connection.connect();
     } catch (error) {
       const auth = authFailure(error, connection.name, spec.kind === 'http' ? spec.auth : undefined);
       if (auth !== undefined && !auth.retryable) throw new StartFailure(auth.message, true);
-      const tail = connection.stderrTail;
-      const said = tail === before ? undefined : lastLine(tail);
+      // The child's last words reach us through a pipe, after the transport has already said it closed.
+      await new Promise((resolve) => setTimeout(resolve, STDERR_SETTLE_MS));
+      // The tail spans every start so far; a start that died silently shows the one before's last words.
+      const said = lastLine(connection.stderrTail);
       reasons.push(said?.match(EXPLAINED)?.[1]);
       const message = `${(error as Error).message}${said ? `: ${said}` : ''}`;
       messages.push(message);
