@@ -5,6 +5,21 @@
 import { benchGate } from '../packages/core/bench/gate.bench.ts';
 import { benchHttp, HTTP_PROTOCOL_VERSION } from '../packages/core/bench/http.bench.ts';
 import { benchNightly, NIGHTLY_LIMITS } from '../packages/orchestrator/bench/nightly.bench.ts';
+import { benchStart, printStart } from './start.bench.ts';
+
+async function startSection(): Promise<void> {
+  console.log(
+    '\nStart-up: each stdio server through `tollgate serve`, next to a bare SDK v2 stdio server' +
+      ' (bench/bareStdioServer.js), same spawn, same run\n',
+  );
+  printStart(await benchStart());
+}
+
+// TOLLGATE_BENCH=start runs the start-up section alone.
+if (process.env.TOLLGATE_BENCH === 'start') {
+  await startSection();
+  process.exit(0);
+}
 
 function table(rows: { name: string; calls: number; p50_us: number; p99_us: number }[]): void {
   console.log(['side'.padEnd(40), 'calls'.padStart(7), 'p50 µs'.padStart(9), 'p99 µs'.padStart(9)].join(' '));
@@ -120,3 +135,5 @@ console.log(
     '\nRSS: tollgate = VmHWM of the `tollgate run nightly` process (sampled /proc every 50 ms, servers not included);' +
     ' naive = maxRSS growth of the bench process, if any.',
 );
+
+await startSection();

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './Database.ts';
 import { lockDataDir } from './dataDirLock.ts';
 
@@ -84,6 +84,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   }
   let db: PGlite;
   try {
+    // Imported here, not at the top: a server that has not opened its store yet has not paid for it.
+    const { PGlite } = await import('@electric-sql/pglite');
     db = await PGlite.create({
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(snapshot !== undefined && fresh ? { loadDataDir: new Blob([await readFile(snapshot)]) } : {}),
