@@ -113,7 +113,7 @@ export function demoCommand(): Command {
         if (files) process.stdout.write(`Report: ${files.html}\n        ${files.json}\n`);
         else
           process.stderr.write(
-            `The report was not written (${result.reportError}). The work done is saved in the run ledger; run \`${resumeLine()}\` to write it.\n`,
+            `The report was not written: ${result.reportError}. The work done is saved in the run ledger; run \`${resumeLine()}\` to write it.\n`,
           );
         process.stdout.write(`Server logs (every call record): ${join(home, 'logs')}\n`);
         if (report.summary.status === 'completed')

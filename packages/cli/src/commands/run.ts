@@ -108,8 +108,8 @@ export function runCommand(): Command {
         );
         if (result.reportError !== undefined)
           process.stderr.write(
-            `The report was not written (${result.reportError}).\nThe work done is saved in the run ledger (${ledger.location}). ` +
-              `Once ${reportDir} is writable, run \`${resume}\` to write the report: finished accounts are not touched again.\n`,
+            `The report was not written: ${result.reportError}.\nThe work done is saved in the run ledger (${ledger.location}). ` +
+              `Once ${reportDir} can be written to, run \`${resume}\` to write the report: finished accounts are not touched again.\n`,
           );
         process.exitCode = exitStatus(result, stop.received);
       } finally {

@@ -181,8 +181,9 @@ export function serverPids(world: ChaosWorld, server: ServerName): number[] {
   return pids;
 }
 
-export async function report(world: ChaosWorld, runKey: string): Promise<RunReport> {
-  return readRunReport(join(world.home, 'reports'), runKey);
+/** The report of a run, from `$TOLLGATE_HOME/reports` unless the run was given another directory. */
+export async function report(world: ChaosWorld, runKey: string, dir?: string): Promise<RunReport> {
+  return readRunReport(dir ?? join(world.home, 'reports'), runKey);
 }
 
 /** Pages through a list tool of a server, started as its own stdio child, and returns every item. */
@@ -238,8 +239,13 @@ export async function countDuplicates(world: ChaosWorld) {
 }
 
 /** After any chaos: every account ended processed or routed, and nothing exists twice. */
-export async function expectCleanFinish(world: ChaosWorld, runKey: string, accounts: number) {
-  const final = await report(world, runKey);
+export async function expectCleanFinish(
+  world: ChaosWorld,
+  runKey: string,
+  accounts: number,
+  reportDir?: string,
+) {
+  const final = await report(world, runKey, reportDir);
   expect(final.summary.accounts.total).toBe(accounts);
   expect(
     final.accounts.filter((account) => account.status !== 'done' && account.status !== 'routed'),

@@ -73,9 +73,20 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
   const scoring = options.scoring ?? loadScoringConfig();
   const { runKey } = options;
   const startedAt = new Date();
-  const ledger = await RunLedger.open(options.ledger);
   const holder = options.holder ?? `${hostname()}:${process.pid}`;
-  await ledger.begin(runKey, holder);
+  let ledger: RunLedger;
+  try {
+    ledger = await RunLedger.open(options.ledger);
+    await ledger.begin(runKey, holder);
+  } catch (error) {
+    // Nothing is done yet: say where, and why (a full disk, most often), without a stack.
+    throw new Error(
+      `The run ledger (${options.ledger.location}) cannot be written: ${describeFailure(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const heartbeat = new Heartbeat(ledger, runKey, holder);
   const budget = new RetryBudget(config.retryBudget.ratio, config.retryBudget.minRetries);
   const connections = SERVER_NAMES.map((name) => new ServerConnection(name, options.servers[name]));
@@ -122,6 +133,16 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
         ),
       ]),
     ) as Record<ServerName, GuardedServer>;
+    // This invocation's outcomes, for the summary should the ledger become unreadable, and those
+    // the ledger could not take, so the summary still counts them.
+    const local = new Map<string, AccountOutcome>();
+    const unsaved = new Map<string, AccountOutcome>();
+    let ledgerFailure: string | undefined;
+    // A ledger that cannot be written (a full disk) stops the run: no new account is taken.
+    const failLedger = (error: unknown) => {
+      ledgerFailure ??= describeFailure(error);
+      stop.abort();
+    };
     const ctx: JobContext = {
       runKey,
       servers,
@@ -130,7 +151,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       draftMinScore: config.draftMinScore,
       stopped: { enrichment: null, crm: null },
       notices: [],
-      checkpoint: (outcome) => ledger.record(runKey, outcome),
+      checkpoint: (outcome) => ledger.record(runKey, outcome).catch(failLedger),
     };
     for (const name of SERVER_NAMES) {
       const start = started[name];
@@ -163,13 +184,6 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       limit: options.limit,
     });
 
-    // This invocation's outcomes, for the summary should the ledger become unreadable.
-    const local = new Map<string, AccountOutcome>();
-    let ledgerFailure: string | undefined;
-    const failLedger = (error: unknown) => {
-      ledgerFailure ??= describeFailure(error);
-      stop.abort();
-    };
     const worker = async () => {
       for (;;) {
         const next = await listing.next(stop.signal).catch((error: unknown) => {
@@ -188,6 +202,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
           await ledger.record(runKey, outcome);
         } catch (error) {
           failLedger(error);
+          unsaved.set(outcome.domain, outcome);
         }
         if (progress) {
           progress.done++;
@@ -208,20 +223,22 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     }
     const interrupted = options.signal?.aborted === true;
     // Whatever stopped the run, the accounts it did not reach are pending: read the rest of the
-    // listing (warehouse pages only, one ledger statement per page) to count them.
-    if (
-      started.warehouse.ok &&
-      ledgerFailure === undefined &&
-      !listing.listed &&
-      listing.failure === undefined
-    ) {
-      await listing
-        .rest(async (accounts) => {
-          const pending = accounts.map(pendingOutcome);
-          await ledger.recordUnreached(runKey, pending);
-          for (const outcome of pending) if (!local.has(outcome.domain)) local.set(outcome.domain, outcome);
-        })
-        .catch(failLedger);
+    // listing (warehouse pages only, one ledger statement per page) to count them — even with the
+    // ledger gone, so the summary can say how many.
+    if (started.warehouse.ok && !listing.listed && listing.failure === undefined) {
+      await listing.rest(async (accounts) => {
+        const pending = accounts.map(pendingOutcome);
+        for (const outcome of pending) if (!local.has(outcome.domain)) local.set(outcome.domain, outcome);
+        if (ledgerFailure === undefined) {
+          try {
+            await ledger.recordUnreached(runKey, pending);
+            return;
+          } catch (error) {
+            failLedger(error);
+          }
+        }
+        for (const outcome of pending) unsaved.set(outcome.domain, outcome);
+      });
     }
     if (listing.failure !== undefined)
       ctx.notices.push(
@@ -231,20 +248,29 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       ctx.notices.push(
         'Stopped by a signal before the end: every listed account it did not finish is counted as pending. Run the same command again to resume.',
       );
-    if (ledgerFailure !== undefined)
+    if (ledgerFailure !== undefined) {
+      const lost = [...unsaved.values()].filter((outcome) => outcome.status !== 'pending').length;
       ctx.notices.push(
-        `The run ledger could not be written (${ledgerFailure}); the run stopped there. Accounts recorded before that are saved; run the same command again once it is fixed.`,
+        `The run ledger could not be written: ${ledgerFailure}. The run stopped there; the accounts recorded before are saved` +
+          (lost > 0
+            ? `, and the ${lost} processed after will be redone by the next run, which writes nothing twice`
+            : '') +
+          '. Run the same command again once there is room.',
       );
+    }
     if (listing.resumed > 0)
       ctx.notices.push(`${listing.resumed} accounts were already finished by an earlier run of this key.`);
 
     let outcomes: AccountOutcome[];
     try {
-      outcomes = await ledger.outcomes(runKey);
+      const recorded = await ledger.outcomes(runKey);
+      const known = new Set(recorded.map((outcome) => outcome.domain));
+      outcomes = recorded.map((outcome) => unsaved.get(outcome.domain) ?? outcome);
+      for (const [domain, outcome] of unsaved) if (!known.has(domain)) outcomes.push(outcome);
     } catch (error) {
       outcomes = [...local.values()];
       ctx.notices.push(
-        `The run ledger could not be read (${describeFailure(error)}); the counts are this invocation's only.`,
+        `The run ledger could not be read: ${describeFailure(error)}. The counts are this invocation's only.`,
       );
     }
     const summary = summarize({
@@ -266,7 +292,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     } catch (error) {
       reportError = describeFailure(error);
       summary.notices.push(
-        `The report could not be written to ${options.reportDir}: ${reportError}. The work done is saved in the run ledger (${ledger.location}).`,
+        `The report could not be written to ${options.reportDir}: ${reportError}. The work done is in the run ledger (${ledger.location}).`,
       );
     }
     await heartbeat.stop();
@@ -274,7 +300,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       await ledger.finish(runKey, summary, reportError);
     } catch (error) {
       summary.notices.push(
-        `The run ledger could not record the end of this run (${describeFailure(error)}); the next run will find it unfinished and resume it.`,
+        `The run ledger could not record the end of this run: ${describeFailure(error)}. The next run finds it unfinished and resumes it.`,
       );
     }
     return { report, files, reportError };
