@@ -43,6 +43,27 @@ export interface PgliteOptions {
    * caller took it already (a server locks its directory at start and opens the store on first use).
    */
   lock?: boolean;
+  /**
+   * Postgres `shared_buffers`. Default `16MB` (Postgres's own default is 128MB): PGlite touches all
+   * of it at open, so it is resident for life. Measured on a server's store: 128MB → 16MB takes a
+   * just-opened database from ~288 to ~174 MB RSS, and ~333 to ~205 MB after some writes and
+   * catalogue reads, with no measurable change in per-statement time on stores of a few MB (the
+   * OS page cache serves what the buffers do not hold). Raise it for a large embedded store.
+   */
+  sharedBuffers?: string;
+}
+
+/**
+ * Start parameters for PGlite: its own defaults plus ours. PGlite replaces its defaults (single-user
+ * mode among them) with any `startParams` given, and without them it never starts; so where this
+ * version does not expose them, nothing is passed and Postgres's defaults apply.
+ */
+function startParams(defaults: unknown, sharedBuffers: string): { startParams?: string[] } {
+  if (!Array.isArray(defaults) || !defaults.every((param) => typeof param === 'string')) return {};
+  if (!/^\d+(kB|MB|GB)$/.test(sharedBuffers)) {
+    throw new Error(`sharedBuffers must be a size like 16MB, got "${sharedBuffers}".`);
+  }
+  return { startParams: [...defaults, '-c', `shared_buffers=${sharedBuffers}`] };
 }
 
 /**
@@ -87,6 +108,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     // Imported here, not at the top: a server that has not opened its store yet has not paid for it.
     const { PGlite } = await import('@electric-sql/pglite');
     db = await PGlite.create({
+      ...startParams(PGlite.defaultStartParams, options.sharedBuffers ?? '16MB'),
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(snapshot !== undefined && fresh ? { loadDataDir: new Blob([await readFile(snapshot)]) } : {}),
     });
