@@ -10,7 +10,8 @@
  * (a read that opens the store), with its time and the RSS after it: what the store costs once used.
  * Also: all four servers started at once (as Claude Code starts them) against four bare servers.
  *
- *   TOLLGATE_BENCH=start npm run bench        (this section alone; TOLLGATE_BENCH_RUNS=n, default 5)
+ *   TOLLGATE_BENCH=start npm run bench        (this section alone; TOLLGATE_BENCH_RUNS=n, default 5;
+ *                                             TOLLGATE_BENCH_BIN=path/to/bin/tollgate.js, another checkout)
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,11 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/tollgate.js', import.meta.url));
+// TOLLGATE_BENCH_BIN=<another checkout>/packages/cli/bin/tollgate.js measures that checkout's servers
+// beside the same bare server (before/after comparisons).
+const BIN =
+  process.env.TOLLGATE_BENCH_BIN ??
+  fileURLToPath(new URL('../packages/cli/bin/tollgate.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bareStdioServer.js', import.meta.url));
 const IDLE_MS = 2_000;
 

@@ -71,6 +71,8 @@ async function bundleCli() {
     },
     logLevel: 'warning',
     legalComments: 'none',
+    // For stack traces under `node --enable-source-maps`; Node reads no map unless asked.
+    sourcemap: true,
     plugins: [moduleUrls(outDir)],
   });
 }
