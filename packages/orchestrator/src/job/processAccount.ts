@@ -210,7 +210,9 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
       domain: account.domain,
       subject: email.subject,
       body: email.body,
-      sequence: `nightly-${ctx.runKey}`,
+      // One sequence for every night: the outreach server keeps one draft per lead and sequence within
+      // its window, so a re-run under another run key (after midnight, --new-run) drafts nobody twice.
+      sequence: 'nightly',
       idempotency_key: idempotencyKey(ctx.runKey, account.domain, 'draft'),
     });
     note(outcome, 'draft', draft);
