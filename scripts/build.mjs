@@ -2,19 +2,20 @@
 /**
  * `npm run build` (also run by `prepare` on `npm install`/`npm ci`, and by the test run's global
  * setup): every package's TypeScript to `dist/` (`.js` and `.d.ts`, tsc build mode, incremental),
- * then the `tollgate` command as one bundled file, `packages/cli/dist/bundle.js`.
+ * then the `tollgate` command bundled, `packages/cli/dist/bundle/tollgate.js` (and the chunks it loads).
  *
  * Why a bundle for the command: a stdio server's start is mostly Node loading modules. Measured on
  * the 2-core dev machine (`tollgate serve crm`, `initialize` answered, store opened on first use):
  * tsx compiling sources at run time ~2.9 s; tsc output loaded file by file with dependencies from
  * node_modules ~0.9-1.5 s; one bundle with the dependencies inside ~0.6 s, next to ~0.3-0.5 s for a
  * bare SDK server. Resolving and reading some 1,500 files (OpenTelemetry alone is hundreds) is what
- * the bundle saves.
+ * the bundle saves. Split at the command's dynamic imports (each server, the dev issuer), so
+ * `serve crm` does not even parse the other servers: ~5-10% sooner and ~4 MB less than one file.
  *
  * Type errors do not stop the build (tsc still emits): `npm run typecheck` is where they fail.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,11 +56,12 @@ function compileTypeScript(quiet) {
 
 async function bundleCli() {
   const { build: esbuild } = await import('esbuild');
-  const outfile = join(root, 'packages/cli/dist/bundle.js');
-  const outDir = dirname(outfile);
-  await esbuild({
+  const outDir = join(root, 'packages/cli/dist/bundle');
+  const { outputFiles } = await esbuild({
     entryPoints: [join(root, 'packages/cli/dist/main.js')],
-    outfile,
+    outdir: outDir,
+    entryNames: 'tollgate',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -74,7 +76,34 @@ async function bundleCli() {
     // For stack traces under `node --enable-source-maps`; Node reads no map unless asked.
     sourcemap: true,
     plugins: [moduleUrls(outDir)],
+    write: false,
   });
+  await writeAtomically(outDir, outputFiles);
+}
+
+/**
+ * Test runs rebuild while other processes run the command (the tests' own children, or another
+ * run's): each file is replaced by a rename, never seen half-written, and chunks the last builds
+ * made are kept a while for processes that loaded an older entry and import them later.
+ */
+async function writeAtomically(outDir, outputFiles) {
+  await mkdir(outDir, { recursive: true });
+  const written = new Set();
+  for (const file of outputFiles) {
+    written.add(file.path);
+    const current = await readFile(file.path).catch(() => undefined);
+    if (current !== undefined && Buffer.compare(current, file.contents) === 0) continue;
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    await writeFile(temporary, file.contents);
+    await rename(temporary, file.path);
+  }
+  const staleBefore = Date.now() - 60 * 60 * 1000;
+  for (const name of await readdir(outDir)) {
+    const path = join(outDir, name);
+    if (written.has(path)) continue;
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }));
+    if (mtimeMs < staleBefore) await rm(path, { force: true });
+  }
 }
 
 /**
