@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from './Database.ts';
@@ -19,13 +19,50 @@ export function tollgateHome(env: NodeJS.ProcessEnv = process.env): string {
  * renamed into place, so processes starting together never read half a snapshot.
  */
 export async function pgliteSnapshot(home: string): Promise<string> {
-  const snapshot = join(home, '.pglite-empty.tar');
-  if (existsSync(snapshot)) return snapshot;
+  const snapshot = join(home, SNAPSHOT);
+  if (existsSync(snapshot)) {
+    await removeAbandonedSnapshots(home);
+    return snapshot;
+  }
   await mkdir(home, { recursive: true });
-  const building = `${snapshot}.${process.pid}.${Date.now()}`;
-  await writePgliteSnapshot(building);
-  await rename(building, snapshot);
+  await removeAbandonedSnapshots(home);
+  // Built in a directory of its own, locked while it is written: a process killed meanwhile leaves
+  // about 40 MB behind, and the next one can tell abandoned from in progress by the lock alone.
+  const building = await mkdtemp(join(home, BUILDING));
+  const release = await lockDataDir(building);
+  try {
+    const file = join(building, SNAPSHOT);
+    await writePgliteSnapshot(file);
+    await rename(file, snapshot);
+  } finally {
+    release();
+    await rm(building, { recursive: true, force: true });
+  }
   return snapshot;
+}
+
+const SNAPSHOT = '.pglite-empty.tar';
+const BUILDING = '.pglite-building-';
+
+/** Deletes snapshots that killed processes left half-made: their directory's lock is free. */
+async function removeAbandonedSnapshots(home: string): Promise<void> {
+  const names = await readdir(home).catch(() => [] as string[]);
+  for (const name of names) {
+    const path = join(home, name);
+    if (name.startsWith(BUILDING)) {
+      let release: () => void;
+      try {
+        release = await lockDataDir(path);
+      } catch {
+        continue; // Still being written, or already gone.
+      }
+      release();
+      await rm(path, { recursive: true, force: true });
+    } else if (/^\.pglite-empty\.tar\.\d+\.\d+$/.test(name)) {
+      // Left by releases that wrote the snapshot beside its final name; only ever abandoned now.
+      await rm(path, { force: true });
+    }
+  }
 }
 
 export interface OpenDatabaseOptions {
