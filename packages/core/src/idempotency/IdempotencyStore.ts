@@ -36,41 +36,7 @@ export class IdempotencyStore {
   }
 
   async claim(id: KeyId, fingerprint: string, leaseMs: number): Promise<Claim> {
-    const owner = randomUUID();
-    const inserted = await this.db.query(
-      `INSERT INTO tollgate_idempotency (principal, tool, key, fingerprint, state, owner, lease_expires_at)
-       VALUES ($1, $2, $3, $4, 'in_flight', $5, now() + make_interval(secs => $6::double precision / 1000))
-       ON CONFLICT (principal, tool, key) DO NOTHING
-       RETURNING owner`,
-      [id.principal, id.tool, id.key, fingerprint, owner, leaseMs],
-    );
-    if (inserted.rows.length === 1) return { kind: 'claimed', owner };
-
-    const found = await this.db.query<Row>(
-      `SELECT fingerprint, state, result,
-              EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000 AS lease_ms_left
-         FROM tollgate_idempotency WHERE principal = $1 AND tool = $2 AND key = $3`,
-      [id.principal, id.tool, id.key],
-    );
-    const row = found.rows[0];
-    // Swept or released between the two statements: the key is free again.
-    if (row === undefined) return this.claim(id, fingerprint, leaseMs);
-    if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-    if (row.state === 'completed') return { kind: 'completed', result: row.result ?? {} };
-    const leftMs = Number(row.lease_ms_left);
-    if (leftMs > 0) return { kind: 'busy', retryAfterMs: Math.min(1000, Math.max(50, Math.ceil(leftMs))) };
-
-    // Only one caller can move an expired lease forward; the others see it busy.
-    const taken = await this.db.query(
-      `UPDATE tollgate_idempotency
-          SET owner = $4, attempts = attempts + 1,
-              lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
-        WHERE principal = $1 AND tool = $2 AND key = $3 AND state = 'in_flight' AND lease_expires_at <= now()
-        RETURNING owner`,
-      [id.principal, id.tool, id.key, owner, leaseMs],
-    );
-    if (taken.rows.length === 1) return { kind: 'taken_over', owner };
-    return this.claim(id, fingerprint, leaseMs);
+    return this.#claimOn(this.db, id, fingerprint, leaseMs, false);
   }
 
   /**
@@ -90,8 +56,19 @@ export class IdempotencyStore {
     waitMs: number,
   ): Promise<Claim> {
     await tx.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, Math.round(waitMs))}ms`]);
+    return this.#claimOn(tx, id, fingerprint, leaseMs, true);
+  }
+
+  /** One claim on `q`; inside a transaction (`lockRow`), the row found is held until it ends. */
+  async #claimOn(
+    q: Queryable,
+    id: KeyId,
+    fingerprint: string,
+    leaseMs: number,
+    lockRow: boolean,
+  ): Promise<Claim> {
     const owner = randomUUID();
-    const inserted = await tx.query(
+    const inserted = await q.query(
       `INSERT INTO tollgate_idempotency (principal, tool, key, fingerprint, state, owner, lease_expires_at)
        VALUES ($1, $2, $3, $4, 'in_flight', $5, now() + make_interval(secs => $6::double precision / 1000))
        ON CONFLICT (principal, tool, key) DO NOTHING
@@ -99,27 +76,32 @@ export class IdempotencyStore {
       [id.principal, id.tool, id.key, fingerprint, owner, leaseMs],
     );
     if (inserted.rows.length === 1) return { kind: 'claimed', owner };
-    const found = await tx.query<Row>(
+
+    const found = await q.query<Row>(
       `SELECT fingerprint, state, result,
               EXTRACT(EPOCH FROM (lease_expires_at - now())) * 1000 AS lease_ms_left
-         FROM tollgate_idempotency WHERE principal = $1 AND tool = $2 AND key = $3 FOR UPDATE`,
+         FROM tollgate_idempotency WHERE principal = $1 AND tool = $2 AND key = $3${lockRow ? ' FOR UPDATE' : ''}`,
       [id.principal, id.tool, id.key],
     );
     const row = found.rows[0];
-    // Swept between the two statements: the key is free again.
-    if (row === undefined) return this.claimLocal(tx, id, fingerprint, leaseMs, waitMs);
+    // Swept or released between the two statements: the key is free again.
+    if (row === undefined) return this.#claimOn(q, id, fingerprint, leaseMs, lockRow);
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
     if (row.state === 'completed') return { kind: 'completed', result: row.result ?? {} };
     const leftMs = Number(row.lease_ms_left);
     if (leftMs > 0) return { kind: 'busy', retryAfterMs: Math.min(1000, Math.max(50, Math.ceil(leftMs))) };
-    await tx.query(
+
+    // Only one caller can move an expired lease forward; the others see it busy.
+    const taken = await q.query(
       `UPDATE tollgate_idempotency
           SET owner = $4, attempts = attempts + 1,
               lease_expires_at = now() + make_interval(secs => $5::double precision / 1000)
-        WHERE principal = $1 AND tool = $2 AND key = $3`,
+        WHERE principal = $1 AND tool = $2 AND key = $3 AND state = 'in_flight' AND lease_expires_at <= now()
+        RETURNING owner`,
       [id.principal, id.tool, id.key, owner, leaseMs],
     );
-    return { kind: 'taken_over', owner };
+    if (taken.rows.length === 1) return { kind: 'taken_over', owner };
+    return this.#claimOn(q, id, fingerprint, leaseMs, lockRow);
   }
 
   /**
