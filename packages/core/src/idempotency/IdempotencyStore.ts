@@ -138,6 +138,20 @@ export class IdempotencyStore {
     );
   }
 
+  /**
+   * Ends every lease still running: for a store that only one process can open (PGlite), called as
+   * it opens, when every key in flight belongs to a process that is gone. Their next attempts take
+   * over at once and look for the effect first, instead of waiting out a dead owner's lease.
+   * Returns how many leases ended.
+   */
+  async expireAll(): Promise<number> {
+    const updated = await this.db.query(
+      `UPDATE tollgate_idempotency SET lease_expires_at = now()
+        WHERE state = 'in_flight' AND lease_expires_at > now()`,
+    );
+    return updated.affected;
+  }
+
   /** Deletes keys older than the retention period. Returns how many went. */
   async sweep(retentionMs: number): Promise<number> {
     const deleted = await this.db.query(

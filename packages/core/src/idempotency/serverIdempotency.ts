@@ -92,6 +92,10 @@ export async function serverIdempotency(
   const localWaitMs = options.localWaitMs ?? 2_000;
   const retentionMs = options.retentionMs ?? DAY_MS;
   await store.sweep(retentionMs);
+  // PGlite is one process's store (its data directory is locked while open), so a key in flight
+  // now was left by a process that died mid-call. On a Postgres server other replicas may hold live
+  // leases, so there a dead owner's key waits out its lease.
+  if (db.kind === 'pglite') await store.expireAll();
   const sweeper = setInterval(
     () => void store.sweep(retentionMs).catch(() => undefined),
     options.sweepEveryMs ?? Math.min(retentionMs / 4, 60 * 60 * 1000),
