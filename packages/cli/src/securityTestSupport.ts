@@ -82,7 +82,9 @@ export class TokenMint {
   /** `alg: none` with an empty signature. */
   unsigned(claims: Claims): string {
     const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    return this.#remember(`${part({ alg: 'none', kid: KID, typ: 'JWT' })}.${part(this.#payload(claims))}.`);
+    return this.#remember(
+      `${part({ alg: 'none', kid: KID, typ: 'at+jwt' })}.${part(this.#payload(claims))}.`,
+    );
   }
 
   /** HS256 keyed with the public key's PEM: accepted only by a verifier that lets the token pick the algorithm. */
@@ -103,7 +105,7 @@ export class TokenMint {
 
   async #signWith(key: CryptoKey | Uint8Array, alg: string, claims: Claims): Promise<string> {
     const token = await new SignJWT(this.#payload(claims))
-      .setProtectedHeader({ alg, kid: KID, typ: 'JWT' })
+      .setProtectedHeader({ alg, kid: KID, typ: 'at+jwt' })
       .sign(key);
     return this.#remember(token);
   }

@@ -109,6 +109,7 @@ export {
   IDEMPOTENCY_KEY_FIELD,
   type ObjectSchema,
   type Principal,
+  principalOf,
   type ToolContext,
   type ToolDefinition,
   type ToolInput,

@@ -24,13 +24,15 @@ async function signingKey(kid: string, alg: 'ES256' | 'RS256' = 'ES256'): Promis
 function sign(
   key: SigningKey,
   claims: JWTPayload,
-  header: { alg?: string; kid?: string } = {},
+  header: { alg?: string; kid?: string; typ?: string | undefined } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
+  const typ = 'typ' in header ? header.typ : 'at+jwt';
   return new SignJWT({ scope: 'probe:read', client_id: 'agent-7', ...claims })
     .setProtectedHeader({
       alg: header.alg ?? (key.jwk.alg as string),
       kid: header.kid ?? (key.jwk.kid as string),
+      ...(typ === undefined ? {} : { typ }),
     })
     .setIssuer((claims.iss as string | undefined) ?? ISSUER)
     .setIssuedAt(now)
@@ -40,9 +42,22 @@ function sign(
 
 /** An identity provider's JWKS endpoint, counting fetches; `keys` can change to model rotation. */
 async function jwksEndpoint(initial: JWK[]) {
-  const state = { keys: initial, fetches: 0, down: false };
+  const state = {
+    keys: initial,
+    fetches: 0,
+    /** Every request, metadata and JWKS, answered or not. */
+    requests: 0,
+    down: false,
+    /** How the provider fails while down. */
+    failure: '5xx' as '5xx' | 'garbage' | 'hang',
+  };
   const server: Server = createHttpServer((req, res) => {
-    if (state.down) return void res.writeHead(503).end();
+    state.requests += 1;
+    if (state.down) {
+      if (state.failure === 'hang') return; // never answers
+      if (state.failure === 'garbage') return void res.writeHead(200).end('<html>maintenance</html>');
+      return void res.writeHead(503).end();
+    }
     if (req.url === '/jwks.json') {
       state.fetches += 1;
       return void res
@@ -63,7 +78,11 @@ async function jwksEndpoint(initial: JWK[]) {
     state,
     base: `http://127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}/jwks.json`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -133,7 +152,7 @@ describe('the token verifier', () => {
   it('refuses garbage and a token without exp', async () => {
     await expect(verifier().verify('not.a.jwt')).rejects.toBeInstanceOf(InvalidTokenError);
     const noExp = await new SignJWT({ client_id: 'a' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
       .setIssuer(ISSUER)
       .setAudience(audience)
       .sign(key.privateKey);
@@ -170,9 +189,9 @@ describe('the token verifier', () => {
   it('discovers the JWKS from the issuer metadata, and reports keys it cannot fetch as unavailable', async () => {
     const idp = await jwksEndpoint([key.jwk]);
     try {
-      const discovering = createTokenVerifier({ issuer: idp.base, audience, fetch });
+      const discovering = createTokenVerifier({ issuer: idp.base, audience, fetch, jwksCooldownMs: 0 });
       const token = await new SignJWT({ client_id: 'a', scope: 's' })
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
         .setIssuer(idp.base)
         .setAudience(audience)
         .setExpirationTime('5m')
@@ -186,6 +205,201 @@ describe('the token verifier', () => {
     } finally {
       await idp.close();
     }
+  });
+});
+
+describe('the token verifier while the identity provider is down', () => {
+  const audience = 'https://crm.test/mcp';
+  let key: SigningKey;
+  beforeAll(async () => {
+    key = await signingKey('k1');
+  });
+  const clock = () => {
+    const state = { now: 1_000_000 };
+    return { state, now: () => state.now };
+  };
+
+  it('keeps verifying with the cached keys past their refresh age, asking the provider once per cooldown', async () => {
+    const idp = await jwksEndpoint([key.jwk]);
+    const time = clock();
+    try {
+      const remote = createTokenVerifier({
+        issuer: ISSUER,
+        audience,
+        jwksUri: idp.url,
+        now: time.now,
+        fetchTimeoutMs: 100,
+      });
+      await remote.verify(await sign(key, { aud: audience }));
+      expect(idp.state.requests).toBe(1);
+      for (const failure of ['5xx', 'garbage', 'hang'] as const) {
+        idp.state.down = true;
+        idp.state.failure = failure;
+        time.state.now += 11 * 60_000; // the cache is over ten minutes old
+        for (let i = 0; i < 20; i++) {
+          await expect(remote.verify(await sign(key, { aud: audience }))).resolves.toMatchObject({
+            clientId: 'agent-7',
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the background refresh fails
+      }
+      // One background refresh per outage phase, not one per token.
+      expect(idp.state.requests).toBe(4);
+      idp.state.down = false;
+      time.state.now += 31_000;
+      await remote.verify(await sign(key, { aud: audience }));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the background refresh lands
+      expect(idp.state.fetches).toBe(2);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it.each(['5xx', 'garbage', 'hang'] as const)(
+    'refuses a well-formed token as keys unavailable (503), never as malformed, when the provider meets %s',
+    async (failure) => {
+      const idp = await jwksEndpoint([key.jwk]);
+      try {
+        idp.state.down = true;
+        idp.state.failure = failure;
+        const discovering = createTokenVerifier({ issuer: idp.base, audience, fetch, fetchTimeoutMs: 200 });
+        const token = await sign(key, { aud: audience, iss: idp.base });
+        const refusal = await discovering.verify(token).catch((error: unknown) => error);
+        expect(refusal).toBeInstanceOf(InvalidTokenError);
+        expect(refusal).toMatchObject({ reason: 'keys_unavailable', unavailable: true });
+        const configured = createTokenVerifier({
+          issuer: ISSUER,
+          audience,
+          jwksUri: idp.url,
+          fetchTimeoutMs: 200,
+        });
+        await expect(configured.verify(await sign(key, { aud: audience }))).rejects.toMatchObject({
+          reason: 'keys_unavailable',
+        });
+      } finally {
+        await idp.close();
+      }
+    },
+  );
+
+  it('sends the provider nothing for garbage, and one request per cooldown for unknown kids or an outage', async () => {
+    const idp = await jwksEndpoint([key.jwk]);
+    const time = clock();
+    try {
+      const discovering = createTokenVerifier({ issuer: idp.base, audience, fetch, now: time.now });
+      for (const garbage of ['garbage', 'a.b.c', 'eyJhbGciOiJFUzI1NiJ9.e30.', `${'x'.repeat(40)}.y.z`]) {
+        await expect(discovering.verify(garbage)).rejects.toBeInstanceOf(InvalidTokenError);
+      }
+      expect(idp.state.requests).toBe(0);
+
+      // Discovery during a metadata outage: one round of candidates, then silence for the cooldown.
+      idp.state.down = true;
+      for (let i = 0; i < 10; i++) {
+        await expect(
+          discovering.verify(await sign(key, { aud: audience, iss: idp.base })),
+        ).rejects.toMatchObject({
+          reason: 'keys_unavailable',
+        });
+      }
+      expect(idp.state.requests).toBe(3);
+
+      idp.state.down = false;
+      time.state.now += 31_000;
+      await discovering.verify(await sign(key, { aud: audience, iss: idp.base }));
+      const afterRecovery = idp.state.requests; // metadata and JWKS
+      for (let i = 0; i < 10; i++) {
+        const stranger = await signingKey(`random-${i}`);
+        await expect(
+          discovering.verify(await sign(stranger, { aud: audience, iss: idp.base })),
+        ).rejects.toMatchObject({ reason: 'unknown_key' });
+      }
+      expect(idp.state.requests).toBe(afterRecovery);
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
+describe('the token verifier on the details of OAuth access tokens', () => {
+  const audience = 'https://crm.test/mcp';
+  let key: SigningKey;
+  beforeAll(async () => {
+    key = await signingKey('k1');
+  });
+  const verifier = (options: Partial<Parameters<typeof createTokenVerifier>[0]> = {}) =>
+    createTokenVerifier({ issuer: ISSUER, audience, keys: { keys: [key.jwk] }, ...options });
+
+  it('requires typ at+jwt (RFC 9068) unless told otherwise', async () => {
+    for (const typ of ['JWT', undefined, 'id+jwt']) {
+      const token = await sign(key, { aud: audience }, { typ });
+      const refusal = await verifier()
+        .verify(token)
+        .catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ reason: 'wrong_type' });
+      expect((refusal as Error).message).toMatch(/at\+jwt/);
+      await expect(verifier({ requireAccessTokenType: false }).verify(token)).resolves.toMatchObject({
+        clientId: 'agent-7',
+      });
+    }
+    await expect(
+      verifier().verify(await sign(key, { aud: audience }, { typ: 'application/AT+JWT' })),
+    ).resolves.toMatchObject({ clientId: 'agent-7' });
+  });
+
+  it('refuses a token valid for longer than the longest lifetime accepted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const year9999 = await sign(key, { aud: audience, exp: 253402300799 });
+    await expect(verifier().verify(year9999)).rejects.toMatchObject({ reason: 'lifetime_too_long' });
+    const twoDays = await new SignJWT({ client_id: 'a' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setIssuedAt(now - 2 * 86_400)
+      .setExpirationTime(now + 600)
+      .sign(key.privateKey);
+    await expect(verifier().verify(twoDays)).rejects.toMatchObject({ reason: 'lifetime_too_long' });
+    await expect(verifier({ maxTokenLifetimeSeconds: 3 * 86_400 }).verify(twoDays)).resolves.toMatchObject({
+      clientId: 'a',
+    });
+  });
+
+  it('says a crit header is unsupported, not a wrong algorithm', async () => {
+    const token = await new SignJWT({ client_id: 'a' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt', crit: ['x-ext'], 'x-ext': 1 })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .setExpirationTime('5m')
+      .sign(key.privateKey, { crit: { 'x-ext': true } });
+    await expect(verifier().verify(token)).rejects.toMatchObject({ reason: 'unsupported_header' });
+  });
+
+  it('names the claim that is missing: exp, or a client or subject', async () => {
+    const noExp = await new SignJWT({ client_id: 'a' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(audience)
+      .sign(key.privateKey);
+    await expect(verifier().verify(noExp)).rejects.toThrow(/required claim: exp/);
+    const nobody = await sign(key, { aud: audience, client_id: undefined });
+    const refusal = await verifier()
+      .verify(nobody)
+      .catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ reason: 'missing_claim' });
+    expect((refusal as Error).message).toMatch(/neither a client \(client_id, azp\) nor a subject \(sub\)/);
+  });
+
+  it('reads the client and the subject from the claims it is told to', async () => {
+    const token = await sign(key, {
+      aud: audience,
+      client_id: undefined,
+      appid: 'app-1',
+      oid: 'user-9',
+      sub: 's',
+    });
+    await expect(
+      verifier({ clientClaims: ['appid'], subjectClaims: ['oid'] }).verify(token),
+    ).resolves.toMatchObject({ clientId: 'app-1', subject: 'user-9' });
+    await expect(verifier().verify(token)).resolves.toMatchObject({ clientId: 's', subject: 's' });
   });
 });
 

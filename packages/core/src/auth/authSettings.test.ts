@@ -28,6 +28,32 @@ describe('HTTP auth settings from the environment', () => {
     });
   });
 
+  it('reads the token type, the longest lifetime and the claims naming the principal', () => {
+    const settings = httpAuthFromEnv('CRM', {
+      CRM_AUTH_ISSUER: 'https://login.example.com/',
+      CRM_AUTH_TOKEN_TYPE: 'any',
+      CRM_AUTH_MAX_LIFETIME_SECONDS: '3600',
+      CRM_AUTH_CLIENT_CLAIMS: 'appid, azp',
+      CRM_AUTH_SUBJECT_CLAIMS: 'oid,sub',
+    });
+    expect(settings.auth).toEqual({
+      issuer: 'https://login.example.com/',
+      requireAccessTokenType: false,
+      maxTokenLifetimeSeconds: 3600,
+      clientClaims: ['appid', 'azp'],
+      subjectClaims: ['oid', 'sub'],
+    });
+    expect(() =>
+      httpAuthFromEnv('CRM', { CRM_AUTH_ISSUER: 'https://i', CRM_AUTH_TOKEN_TYPE: 'jwt' }),
+    ).toThrow(/CRM_AUTH_TOKEN_TYPE must be "at\+jwt" or "any"/);
+    expect(() =>
+      httpAuthFromEnv('CRM', { CRM_AUTH_ISSUER: 'https://i', CRM_AUTH_MAX_LIFETIME_SECONDS: '1e99x' }),
+    ).toThrow(/CRM_AUTH_MAX_LIFETIME_SECONDS/);
+    expect(() => httpAuthFromEnv('CRM', { CRM_AUTH_SUBJECT_CLAIMS: 'oid' })).toThrow(
+      /CRM_AUTH_ISSUER is required/,
+    );
+  });
+
   it('reads a public JWKS file and refuses one holding a private key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-jwks-'));
     const good = join(dir, 'jwks.json');

@@ -18,6 +18,10 @@ export interface HttpAuthSettings {
  *   `resource`). Default: the address the server listens on.
  * - `<P>_AUTH_AUDIENCE`: only when the issuer cannot put the URL in `aud`.
  * - `<P>_AUTH_ALGORITHMS` (default ES256,RS256), `<P>_AUTH_CLOCK_SKEW_SECONDS` (default 30).
+ * - `<P>_AUTH_TOKEN_TYPE`: `at+jwt` (default: RFC 9068 access tokens only) or `any`.
+ * - `<P>_AUTH_MAX_LIFETIME_SECONDS`: the longest token lifetime accepted (default 86400).
+ * - `<P>_AUTH_CLIENT_CLAIMS` (default client_id,azp) and `<P>_AUTH_SUBJECT_CLAIMS` (default sub):
+ *   the claims that name the principal's client and subject, first present wins.
  * - `<P>_AUTH=none`: no token auth, stated on purpose.
  */
 export function httpAuthFromEnv(prefix: string, env: NodeJS.ProcessEnv = process.env): HttpAuthSettings {
@@ -37,9 +41,16 @@ export function httpAuthFromEnv(prefix: string, env: NodeJS.ProcessEnv = process
     return { allowUnauthenticated: true };
   }
   if (issuer === undefined) {
-    const stray = ['AUTH_JWKS_URL', 'AUTH_JWKS_FILE', 'AUTH_AUDIENCE', 'AUTH_ALGORITHMS'].filter((name) =>
-      get(name),
-    );
+    const stray = [
+      'AUTH_JWKS_URL',
+      'AUTH_JWKS_FILE',
+      'AUTH_AUDIENCE',
+      'AUTH_ALGORITHMS',
+      'AUTH_TOKEN_TYPE',
+      'AUTH_MAX_LIFETIME_SECONDS',
+      'AUTH_CLIENT_CLAIMS',
+      'AUTH_SUBJECT_CLAIMS',
+    ].filter((name) => get(name));
     if (mode === 'jwt' || stray.length > 0) {
       const given = [...(mode === 'jwt' ? ['AUTH=jwt'] : []), ...stray].map((name) => `${prefix}_${name}`);
       throw new Error(
@@ -61,10 +72,23 @@ export function httpAuthFromEnv(prefix: string, env: NodeJS.ProcessEnv = process
   ) {
     throw new Error(`${prefix}_AUTH_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to 300.`);
   }
-  const algorithms = get('AUTH_ALGORITHMS')
-    ?.split(',')
-    .map((alg) => alg.trim())
-    .filter(Boolean);
+  const list = (name: string) =>
+    get(name)
+      ?.split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const algorithms = list('AUTH_ALGORITHMS');
+  const clientClaims = list('AUTH_CLIENT_CLAIMS');
+  const subjectClaims = list('AUTH_SUBJECT_CLAIMS');
+  const tokenType = get('AUTH_TOKEN_TYPE');
+  if (tokenType !== undefined && tokenType !== 'at+jwt' && tokenType !== 'any') {
+    throw new Error(`${prefix}_AUTH_TOKEN_TYPE must be "at+jwt" or "any", not "${tokenType}".`);
+  }
+  const lifetime = get('AUTH_MAX_LIFETIME_SECONDS');
+  const lifetimeSeconds = lifetime === undefined ? undefined : Number(lifetime);
+  if (lifetimeSeconds !== undefined && !(Number.isInteger(lifetimeSeconds) && lifetimeSeconds > 0)) {
+    throw new Error(`${prefix}_AUTH_MAX_LIFETIME_SECONDS must be a whole number of seconds above 0.`);
+  }
   const resource = get('PUBLIC_URL');
   if (resource !== undefined) assertUrl(resource, `${prefix}_PUBLIC_URL`);
   const audience = get('AUTH_AUDIENCE');
@@ -77,6 +101,10 @@ export function httpAuthFromEnv(prefix: string, env: NodeJS.ProcessEnv = process
       ...(audience ? { audience } : {}),
       ...(algorithms ? { algorithms } : {}),
       ...(skewSeconds === undefined ? {} : { clockToleranceSeconds: skewSeconds }),
+      ...(tokenType === 'any' ? { requireAccessTokenType: false } : {}),
+      ...(lifetimeSeconds === undefined ? {} : { maxTokenLifetimeSeconds: lifetimeSeconds }),
+      ...(clientClaims?.length ? { clientClaims } : {}),
+      ...(subjectClaims?.length ? { subjectClaims } : {}),
     },
   };
 }

@@ -10,7 +10,7 @@ import type { GateStep } from '../gate/CallContext.ts';
 import { Gate } from '../gate/Gate.ts';
 import { Redactor } from '../redact/Redactor.ts';
 import { createLogger, type Logger, type LoggerOptions, openDestination } from '../telemetry/logger.ts';
-import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
+import { type Principal, principalOf, type ToolDefinition } from '../tool/defineTool.ts';
 import { validateTools } from '../tool/validateTools.ts';
 import {
   type AccessPolicy,
@@ -76,6 +76,11 @@ export function createServer(options: ServerOptions): TollgateServer {
     event: 'tool_call',
     server: options.name,
   });
+  // Requests refused for their credentials (401/503) have no tool call; they get a record of their own.
+  const refusalLogger = createLogger({ ...options.log, destination }).child({
+    event: 'auth_refused',
+    server: options.name,
+  });
   const granted = new Set(options.grantedScopes);
   const stdioPrincipal: Principal = { id: options.principal ?? 'local', scopes: granted };
   const gate = new Gate({
@@ -113,7 +118,8 @@ export function createServer(options: ServerOptions): TollgateServer {
   const principalFor = (ctx: McpRequestContext): Principal => {
     const auth = ctx.authInfo;
     if (auth === undefined) return { id: 'anonymous', scopes: granted };
-    return { id: auth.clientId, scopes: new Set(auth.scopes.filter((scope) => granted.has(scope))) };
+    const subject = typeof auth.extra?.subject === 'string' ? auth.extra.subject : undefined;
+    return principalOf(auth.clientId, subject, new Set(auth.scopes.filter((scope) => granted.has(scope))));
   };
   const factory: McpServerFactory = (ctx) =>
     createInstance(ctx.requestInfo === undefined ? stdioPrincipal : principalFor(ctx));
@@ -126,12 +132,23 @@ export function createServer(options: ServerOptions): TollgateServer {
     ].sort(),
     requiredScopes: (tool) => gate.requiredScopes(tool),
     effectiveScopes: (tokenScopes) => new Set(tokenScopes.filter((scope) => granted.has(scope))),
+    recordRefused: (refusal) => {
+      const line = {
+        status: refusal.status,
+        reason: refusal.reason,
+        method: redactor.string(refusal.method.slice(0, 16)),
+        remote: refusal.remoteAddress,
+      };
+      // A client probing without a token is the first step of OAuth discovery, not an incident.
+      if (refusal.reason === 'missing_token') refusalLogger.info(line, 'request refused');
+      else refusalLogger.warn(line, 'request refused');
+    },
     recordDenied: async (call) => {
       await gate.call({
         name: call.tool,
         arguments: call.arguments,
         meta: call.meta,
-        principal: { id: call.clientId, scopes: call.scopes },
+        principal: principalOf(call.clientId, call.subject, call.scopes),
       });
     },
   };

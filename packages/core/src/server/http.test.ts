@@ -140,3 +140,38 @@ describe('the Streamable HTTP listener', () => {
     expect([503, 'refused']).toContain(late);
   });
 });
+
+describe('the connection cap', () => {
+  it('closes connections beyond maxConnections, and serves again once they go', async () => {
+    const { connect } = await import('node:net');
+    const capped = await server.listen({ maxConnections: 3 });
+    const open = async () => {
+      const socket = connect(Number(capped.url.port), capped.url.hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return socket;
+    };
+    /** Whether a new connection gets an answer to a health check, or is closed unanswered. */
+    const answered = async () => {
+      const socket = await open();
+      return new Promise<boolean>((resolve) => {
+        let data = '';
+        socket.on('data', (chunk: Buffer) => {
+          data += chunk.toString();
+        });
+        socket.on('close', () => resolve(data.startsWith('HTTP/1.1 200')));
+        socket.on('error', () => undefined);
+        socket.end(`GET /healthz HTTP/1.1\r\nhost: ${capped.url.host}\r\nconnection: close\r\n\r\n`);
+      });
+    };
+    try {
+      const idle = await Promise.all([open(), open(), open()]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await answered()).toBe(false);
+      for (const socket of idle) socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await answered()).toBe(true);
+    } finally {
+      await capped.close();
+    }
+  });
+});

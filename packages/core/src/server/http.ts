@@ -50,6 +50,11 @@ export interface HttpOptions {
   drainTimeoutMs?: number;
   /** The most time a client may take to send one request. Default 60 s. */
   requestTimeoutMs?: number;
+  /**
+   * The most connections held open at once; further ones are closed as they arrive, so idle or
+   * slow clients cannot take every socket the process has. Default 1024.
+   */
+  maxConnections?: number;
 }
 
 /** What the HTTP layer asks of the gate to answer 403 before a call reaches it. */
@@ -62,13 +67,29 @@ export interface AccessPolicy {
   effectiveScopes(tokenScopes: readonly string[]): ReadonlySet<string>;
   /** Writes the call record of a call refused here, so refusals are recorded like any call. */
   recordDenied(call: DeniedCall): Promise<void>;
+  /** Records a request refused before any call was read: no token, a bad one, or keys unavailable. */
+  recordRefused?(refusal: RefusedRequest): void;
 }
+
+/** A request refused for its credentials: never the token itself, only why. */
+export interface RefusedRequest {
+  status: 401 | 503;
+  /** `missing_token`, `not_bearer`, or the verifier's reason (`expired`, `wrong_audience`, …). */
+  reason: string;
+  method: string;
+  remoteAddress: string | undefined;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/** The methods Streamable HTTP uses; anything else at the MCP path is answered 405. */
+const MCP_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
 export interface DeniedCall {
   tool: string;
   arguments: Record<string, unknown> | undefined;
   meta: Record<string, unknown> | undefined;
   clientId: string;
+  subject: string | undefined;
   scopes: ReadonlySet<string>;
 }
 
@@ -143,8 +164,21 @@ export async function listenHttp(
       res,
       401,
       { error: error ?? 'unauthorized', error_description: description },
-      { 'www-authenticate': challenge },
+      { 'www-authenticate': challenge, connection: 'close' },
     );
+  };
+
+  const refused = (req: IncomingMessage, status: 401 | 503, reason: string) => {
+    try {
+      access?.recordRefused?.({
+        status,
+        reason,
+        method: req.method ?? '',
+        remoteAddress: req.socket.remoteAddress,
+      });
+    } catch {
+      // A record that cannot be written does not change the answer.
+    }
   };
 
   /** Verifies the bearer token; answers 401/503 itself and returns undefined when it fails. */
@@ -152,10 +186,12 @@ export async function listenHttp(
     if (auth === undefined) return undefined;
     const token = bearerToken(req.headers.authorization);
     if (token === undefined) {
+      refused(req, 401, 'missing_token');
       unauthorized(res, undefined, 'This server requires a bearer token; see the resource metadata.');
       return undefined;
     }
     if (token === null) {
+      refused(req, 401, 'not_bearer');
       unauthorized(res, 'invalid_token', 'The Authorization header does not carry a Bearer token.');
       return undefined;
     }
@@ -167,16 +203,20 @@ export async function listenHttp(
         scopes: verified.scopes,
         expiresAt: verified.expiresAt,
         resource: new URL(auth.resource),
+        ...(verified.subject === undefined ? {} : { extra: { subject: verified.subject } }),
       };
     } catch (error) {
+      const reason = error instanceof InvalidTokenError ? error.reason : 'invalid';
       if (error instanceof InvalidTokenError && error.unavailable) {
+        refused(req, 503, reason);
         reply(
           res,
           503,
           { error: 'temporarily_unavailable', error_description: error.message },
-          { 'retry-after': '5' },
+          { 'retry-after': '5', connection: 'close' },
         );
       } else {
+        refused(req, 401, reason);
         const description =
           error instanceof InvalidTokenError ? error.message : 'The access token is invalid.';
         unauthorized(res, 'invalid_token', description);
@@ -197,7 +237,8 @@ export async function listenHttp(
       const required = access.requiredScopes(call.tool);
       if (required === undefined || required.every((scope) => effective.has(scope))) continue;
       for (const scope of required) needed.add(scope);
-      denied.push({ ...call, clientId: info.clientId, scopes: effective });
+      const subject = typeof info.extra?.subject === 'string' ? info.extra.subject : undefined;
+      denied.push({ ...call, clientId: info.clientId, subject, scopes: effective });
     }
     if (denied.length === 0) return true;
     await Promise.all(denied.map((call) => access.recordDenied(call).catch(() => undefined)));
@@ -224,7 +265,9 @@ export async function listenHttp(
     if (declared > maxBodyBytes) return tooLarge(req, res, maxBodyBytes);
     const info = await authenticate(req, res);
     if (auth !== undefined && info === undefined) {
-      req.resume();
+      // Its body is never read: the connection closes once the answer is out, rather than holding a
+      // socket while an unauthenticated client trickles in up to maxBodyBytes.
+      closeAfterAnswer(req, res);
       return;
     }
     let parsedBody: unknown;
@@ -247,7 +290,7 @@ export async function listenHttp(
     await mcp(forwarded as Parameters<typeof mcp>[0], res, parsedBody);
   };
 
-  const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/healthz') return reply(res, 200, { status: 'ok' });
     if (req.method === 'GET' && url.pathname === '/readyz') {
@@ -259,6 +302,15 @@ export async function listenHttp(
       return reply(res, 200, auth.metadata, { 'access-control-allow-origin': '*' });
     }
     if (url.pathname !== path) return reply(res, 404, { error: 'not found' });
+    if (!MCP_METHODS.has(req.method ?? '')) {
+      closeAfterAnswer(req, res);
+      return reply(
+        res,
+        405,
+        { error: `method ${req.method} is not allowed here` },
+        { allow: 'GET, POST, DELETE' },
+      );
+    }
     if (draining) {
       req.resume();
       return reply(res, 503, { error: 'shutting down' }, { connection: 'close', 'retry-after': '1' });
@@ -272,7 +324,21 @@ export async function listenHttp(
       if (!res.headersSent) reply(res, 500, { error: 'internal error' });
       else res.destroy();
     });
+  };
+  const server = createHttpServer(onRequest);
+  // `Expect: 100-continue`: invite the body only when it could be read. Too large, or no credentials
+  // when they are required, is answered at once, and the client never sends the body.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === path && declared > maxBodyBytes) {
+      closeAfterAnswer(req, res);
+      return tooLarge(req, res, maxBodyBytes);
+    }
+    if (auth === undefined || bearerToken(req.headers.authorization)) res.writeContinue();
+    onRequest(req, res);
   });
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.requestTimeout = options.requestTimeoutMs ?? 60_000;
   server.headersTimeout = Math.min(15_000, server.requestTimeout);
 
@@ -336,7 +402,7 @@ function isMetadataPath(pathname: string, mcpPath: string): boolean {
   return pathname === PRM_PATH || pathname === `${PRM_PATH}${mcpPath}`;
 }
 
-function toolsCall(message: unknown): Omit<DeniedCall, 'clientId' | 'scopes'> | undefined {
+function toolsCall(message: unknown): Omit<DeniedCall, 'clientId' | 'subject' | 'scopes'> | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const { method, params } = message as { method?: unknown; params?: unknown };
   if (method !== 'tools/call' || typeof params !== 'object' || params === null) return undefined;
@@ -388,6 +454,24 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+}
+
+/**
+ * Ends the connection once the answer is written, without reading what is left of the request: a
+ * refused client cannot keep the socket by sending its body slowly.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  const close = () => {
+    req.socket.end();
+    // A client still sending gets a second to read the answer, then the socket is gone.
+    setTimeout(() => req.socket.destroy(), 1_000).unref();
+  };
+  if (res.writableFinished) {
+    close();
+    return;
+  }
+  if (!res.headersSent) res.setHeader('connection', 'close');
+  res.once('finish', close);
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): void {

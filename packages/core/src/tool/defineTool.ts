@@ -13,8 +13,39 @@ export type ToolKind = 'read' | 'upsert' | 'create';
 
 /** Who is calling, and what they may do. */
 export interface Principal {
+  /**
+   * Whose calls these are: idempotency keys are kept per principal, and call records name it. Over
+   * HTTP with tokens it is (client, subject) — see `principalOf` — so two users of one OAuth client
+   * never share keys.
+   */
   readonly id: string;
   readonly scopes: ReadonlySet<string>;
+  /** The OAuth client, when a token said. */
+  readonly client?: string;
+  /** The user or service the token acts for, when a token said and it is not the client itself. */
+  readonly subject?: string;
+}
+
+/**
+ * The principal of a verified token: the client, and the subject when it is someone other than the
+ * client (a user of an app; for client-credentials tokens the subject is usually the client). The
+ * id is `client`, or `client/subject`, each part percent-encoded so no two pairs share an id.
+ */
+export function principalOf(
+  client: string,
+  subject: string | undefined,
+  scopes: ReadonlySet<string>,
+): Principal {
+  const person = subject !== undefined && subject !== client ? subject : undefined;
+  return {
+    id:
+      person === undefined
+        ? encodeURIComponent(client)
+        : `${encodeURIComponent(client)}/${encodeURIComponent(person)}`,
+    scopes,
+    client,
+    ...(person === undefined ? {} : { subject: person }),
+  };
 }
 
 /** What a handler receives besides its parsed input. */

@@ -44,6 +44,8 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
     tool: ctx.tool.definition.name,
     call_id: ctx.callId,
     principal: redactor.string(ctx.principal.id),
+    ...(ctx.principal.client === undefined ? {} : { client: redactor.string(ctx.principal.client) }),
+    ...(ctx.principal.subject === undefined ? {} : { subject: redactor.string(ctx.principal.subject) }),
     args: redactor.value(maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value),
     latency_ms: latencyMs,
     outcome: error?.code ?? 'ok',
