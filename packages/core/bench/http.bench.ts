@@ -91,7 +91,7 @@ export async function benchHttp(
       if (side === 'tollgate+auth') {
         // One token for every request, as a client caches its token until it expires.
         const token = await new SignJWT({ scope: SCOPE, client_id: 'bench-agent' })
-          .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+          .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'at+jwt' })
           .setIssuer(ISSUER)
           .setAudience(url.href)
           .setIssuedAt()
