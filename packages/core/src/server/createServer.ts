@@ -18,6 +18,7 @@ import {
   type HttpListener,
   type HttpOptions,
   listenHttp,
+  subjectOf,
 } from './http.ts';
 import { StdioTransport } from './StdioTransport.ts';
 
@@ -118,8 +119,11 @@ export function createServer(options: ServerOptions): TollgateServer {
   const principalFor = (ctx: McpRequestContext): Principal => {
     const auth = ctx.authInfo;
     if (auth === undefined) return { id: 'anonymous', scopes: granted };
-    const subject = typeof auth.extra?.subject === 'string' ? auth.extra.subject : undefined;
-    return principalOf(auth.clientId, subject, new Set(auth.scopes.filter((scope) => granted.has(scope))));
+    return principalOf(
+      auth.clientId,
+      subjectOf(auth),
+      new Set(auth.scopes.filter((scope) => granted.has(scope))),
+    );
   };
   const factory: McpServerFactory = (ctx) =>
     createInstance(ctx.requestInfo === undefined ? stdioPrincipal : principalFor(ctx));

@@ -237,8 +237,7 @@ export async function listenHttp(
       const required = access.requiredScopes(call.tool);
       if (required === undefined || required.every((scope) => effective.has(scope))) continue;
       for (const scope of required) needed.add(scope);
-      const subject = typeof info.extra?.subject === 'string' ? info.extra.subject : undefined;
-      denied.push({ ...call, clientId: info.clientId, subject, scopes: effective });
+      denied.push({ ...call, clientId: info.clientId, subject: subjectOf(info), scopes: effective });
     }
     if (denied.length === 0) return true;
     await Promise.all(denied.map((call) => access.recordDenied(call).catch(() => undefined)));
@@ -413,6 +412,11 @@ function toolsCall(message: unknown): Omit<DeniedCall, 'clientId' | 'subject' | 
     arguments: isRecord(args) ? args : undefined,
     meta: isRecord(_meta) ? _meta : undefined,
   };
+}
+
+/** The token's subject, which the listener puts in `AuthInfo.extra` beside the SDK's `clientId`. */
+export function subjectOf(info: AuthInfo): string | undefined {
+  return typeof info.extra?.subject === 'string' ? info.extra.subject : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
