@@ -180,7 +180,7 @@ export function crmToolSuite(variant: CrmVariant): void {
         cursor: first.next_cursor,
       });
       expect(error.code).toBe('invalid_input');
-      expect(error.message).toContain('different filter');
+      expect(error.message).toContain('another filter or tool');
     });
 
     it('creates a task once per idempotency key: the same key replays, another task for it is refused', async () => {

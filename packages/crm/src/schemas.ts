@@ -2,8 +2,12 @@ import { domainSchema, emailSchema } from '@tollgate/core';
 import * as z from 'zod';
 
 export const domainInput = () =>
-  domainSchema('Company domain such as acme.com; URLs and www. are normalized away');
-export const emailInput = () => emailSchema('Lead email address; trimmed and lower-cased');
+  domainSchema(
+    'Company domain such as acme.com; a URL or leading www. is normalized away and an international name ' +
+      'is stored in its xn-- form. Not a public suffix (co.uk), an IP or an email address',
+  );
+export const emailInput = () =>
+  emailSchema('Lead email address; trimmed and lower-cased, an international domain in its xn-- form');
 
 export const LEAD_STATUSES = ['new', 'working', 'qualified', 'disqualified'] as const;
 export const TASK_KINDS = ['manual_research', 'follow_up', 'data_review'] as const;
@@ -63,15 +67,24 @@ export const accountFields = {
     .number()
     .int()
     .min(0)
+    // The largest value an integer column (Postgres int4, HubSpot's number property) keeps exactly.
+    .max(2_147_483_647)
     .nullable()
     .optional()
     .describe('Number of employees; null clears it'),
-  annual_revenue: z.number().min(0).nullable().optional().describe('Annual revenue in USD; null clears it'),
+  annual_revenue: z
+    .number()
+    .min(0)
+    .max(1e15)
+    .nullable()
+    .optional()
+    .describe('Annual revenue in USD, up to 10^15; null clears it'),
   country: z.string().min(2).max(100).nullable().optional().describe('Headquarters country; null clears it'),
   score: z.number().int().min(0).max(100).nullable().optional().describe('Lead score 0-100; null clears it'),
   owner_id: z
     .string()
     .min(1)
+    .max(100)
     .nullable()
     .optional()
     .describe('Owning rep id from list_owners; null unassigns'),

@@ -20,6 +20,9 @@ export interface QueryResult {
   truncated: boolean;
 }
 
+const INT4_MIN = -2_147_483_648;
+const INT4_MAX = 2_147_483_647;
+
 /** A zod schema for one declared parameter, so bad values are refused with the parameter's name. */
 function paramSchema(spec: ParamSpec): z.ZodType {
   let schema: z.ZodType;
@@ -33,8 +36,12 @@ function paramSchema(spec: ParamSpec): z.ZodType {
     case 'integer':
     case 'number': {
       let n = spec.type === 'integer' ? z.number().int() : z.number();
-      if (spec.min !== undefined) n = n.min(spec.min);
-      if (spec.max !== undefined) n = n.max(spec.max);
+      // An integer the query did not bound still has to fit the integer column it is compared with:
+      // beyond int4 Postgres fails the statement, which would be the server's error, not the caller's.
+      const min = spec.min ?? (spec.type === 'integer' ? INT4_MIN : undefined);
+      const max = spec.max ?? (spec.type === 'integer' ? INT4_MAX : undefined);
+      if (min !== undefined) n = n.min(min);
+      if (max !== undefined) n = n.max(max);
       schema = n;
       break;
     }
@@ -42,7 +49,8 @@ function paramSchema(spec: ParamSpec): z.ZodType {
       schema = z.boolean();
       break;
     case 'date':
-      schema = z.iso.date();
+      // Postgres has no year 0 (its input parser refuses 0000-01-01), and zod's ISO date allows it.
+      schema = z.iso.date().refine((value) => value >= '0001-01-01', 'a date from 0001-01-01 on');
       break;
   }
   if (spec.default !== undefined) return schema.default(spec.default as never);
@@ -82,6 +90,14 @@ function mapDatabaseError(error: unknown, name: string, timeoutMs: number): unkn
     return new TimeoutError(`Query ${name} ran past its ${timeoutMs} ms statement timeout.`, {
       hint: 'Narrow the parameters (a shorter window, a smaller limit) and try again.',
       details: { timeout_ms: timeoutMs },
+    });
+  }
+  // Data exceptions (class 22: a value out of range, a bad date, text a column type refuses) come from
+  // the parameters the caller sent, which the query's declared types did not catch.
+  if (typeof code === 'string' && code.startsWith('22')) {
+    return new InvalidInputError(`Query ${name} refused a parameter value: ${(error as Error).message}`, {
+      hint: 'Call list_named_queries for each parameter and its type, and send values in range.',
+      details: { issues: [{ path: 'params', message: (error as Error).message }] },
     });
   }
   if (code === '25006') {

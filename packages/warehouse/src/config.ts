@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _');
+/** What a query name may be, as clients see it in run_named_query's input schema. */
+export const queryName = identifier;
 
 const paramSpec = z.strictObject({
   type: z.enum(['string', 'integer', 'number', 'boolean', 'date']),

@@ -1,28 +1,41 @@
 import { InvalidInputError } from '../errors/ToolError.ts';
 import { canonicalJson, fingerprint } from '../idempotency/fingerprint.ts';
 
-/**
- * Opaque pagination cursors. A cursor carries the position after the last row returned and a
- * digest of the query it belongs to, so a cursor replayed with a different filter is refused
- * instead of silently skipping rows.
+/*
+ * Opaque pagination cursors. A cursor carries the position after the last row returned (a string:
+ * the sort key of that row) and a digest of the tool and the filter it was issued for, so a cursor
+ * replayed with another filter, or handed to another tool, is refused instead of silently skipping
+ * rows. The cursor is not signed: its position only says "rows after X", which a caller could ask
+ * for by building one, so what the server must guarantee is that a built or garbled cursor is the
+ * caller's typed mistake (`invalid_input`) and never reaches a query as anything but a string.
  */
-export function encodeCursor(position: unknown, query: Record<string, unknown>): string {
-  return Buffer.from(canonicalJson({ p: position, q: fingerprint(query).slice(0, 16) })).toString(
-    'base64url',
-  );
+
+const MAX_POSITION = 1000;
+
+function digest(tool: string, query: Record<string, unknown>): string {
+  return fingerprint({ tool, query }).slice(0, 16);
 }
 
-export function decodeCursor<T>(cursor: string, query: Record<string, unknown>): T {
-  let parsed: { p?: T; q?: string };
+/** The cursor for the page after `position`, valid only for `tool` with this same `query`. */
+export function encodeCursor(tool: string, position: string, query: Record<string, unknown>): string {
+  return Buffer.from(canonicalJson({ p: position, q: digest(tool, query) })).toString('base64url');
+}
+
+/** The position a cursor from {@link encodeCursor} holds; `invalid_input` for any other cursor. */
+export function decodeCursor(tool: string, cursor: string, query: Record<string, unknown>): string {
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: T; q?: string };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw badCursor('it is not a cursor this server issued');
   }
-  if (parsed === null || typeof parsed !== 'object' || parsed.p === undefined)
+  if (parsed === null || typeof parsed !== 'object') throw badCursor('it is not a cursor this server issued');
+  const { p, q } = parsed as { p?: unknown; q?: unknown };
+  if (typeof p !== 'string' || p.length > MAX_POSITION || p.includes('\0') || typeof q !== 'string') {
     throw badCursor('it is malformed');
-  if (parsed.q !== fingerprint(query).slice(0, 16)) throw badCursor('it belongs to a different filter');
-  return parsed.p;
+  }
+  if (q !== digest(tool, query)) throw badCursor(`it was issued for another filter or tool than ${tool}`);
+  return p;
 }
 
 function badCursor(why: string) {

@@ -28,13 +28,14 @@ export const listTasksTool = (crm: CrmAdapter) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor<string>(cursor, filter);
+      const after = cursor === undefined ? undefined : decodeCursor('list_tasks', cursor, filter);
       const rows = await crm.listTasks(filter, after, limit + 1);
       const tasks = rows.slice(0, limit);
       const last = tasks.at(-1);
       return {
         tasks,
-        next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.id, filter) : null,
+        next_cursor:
+          rows.length > limit && last !== undefined ? encodeCursor('list_tasks', last.id, filter) : null,
       };
     },
   });

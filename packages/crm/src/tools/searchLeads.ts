@@ -29,14 +29,15 @@ export const searchLeadsTool = (crm: CrmAdapter) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor<string>(cursor, filter);
+      const after = cursor === undefined ? undefined : decodeCursor('search_leads', cursor, filter);
       // One extra row tells whether another page exists without a second query.
       const rows = await crm.searchLeads(filter, after, limit + 1);
       const leads = rows.slice(0, limit);
       const last = leads.at(-1);
       return {
         leads,
-        next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.email, filter) : null,
+        next_cursor:
+          rows.length > limit && last !== undefined ? encodeCursor('search_leads', last.email, filter) : null,
       };
     },
   });

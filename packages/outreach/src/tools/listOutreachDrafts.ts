@@ -22,13 +22,16 @@ export const listOutreachDraftsTool = (drafts: DraftStore) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor<string>(cursor, filter);
+      const after = cursor === undefined ? undefined : decodeCursor('list_outreach_drafts', cursor, filter);
       const rows = await drafts.list(filter, after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         drafts: page,
-        next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.id, filter) : null,
+        next_cursor:
+          rows.length > limit && last !== undefined
+            ? encodeCursor('list_outreach_drafts', last.id, filter)
+            : null,
       };
     },
   });

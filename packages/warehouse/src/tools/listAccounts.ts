@@ -43,7 +43,7 @@ export const listAccountsTool = (warehouse: WarehouseContext) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ segment, cursor, limit }) => {
-      const after = cursor === undefined ? '' : decodeCursor<string>(cursor, { segment });
+      const after = cursor === undefined ? '' : decodeCursor('list_accounts', cursor, { segment });
       const result = await runQuery(
         warehouse.db,
         'tools.list_accounts',
@@ -57,7 +57,9 @@ export const listAccountsTool = (warehouse: WarehouseContext) =>
       return {
         accounts,
         next_cursor:
-          rows.length > limit && last !== undefined ? encodeCursor(last.domain, { segment }) : null,
+          rows.length > limit && last !== undefined
+            ? encodeCursor('list_accounts', last.domain, { segment })
+            : null,
       };
     },
   });

@@ -1,5 +1,6 @@
 import { defineTool, InvalidInputError } from '@tollgate/core';
 import * as z from 'zod';
+import { queryName } from '../config.ts';
 import { parseParams, runQuery } from '../QueryRunner.ts';
 import type { WarehouseContext } from '../WarehouseContext.ts';
 
@@ -13,7 +14,7 @@ export const runNamedQueryTool = (warehouse: WarehouseContext) =>
     scopes: ['queries:run'],
     kind: 'read',
     input: z.object({
-      name: z.string().min(1).max(63).describe('Query name from list_named_queries'),
+      name: queryName.describe('Query name from list_named_queries'),
       params: z
         .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
         .default({})
@@ -27,7 +28,9 @@ export const runNamedQueryTool = (warehouse: WarehouseContext) =>
       truncated: z.boolean().describe('True when more rows existed than the cap allows'),
     }),
     handler: async ({ name, params }) => {
-      const spec = warehouse.config.queries[name];
+      // Own names only: `constructor` is a valid identifier and would find Object.prototype's.
+      const { queries } = warehouse.config;
+      const spec = Object.hasOwn(queries, name) ? queries[name] : undefined;
       if (spec === undefined) {
         throw new InvalidInputError(`There is no named query "${name}".`, {
           hint: `Use one of: ${Object.keys(warehouse.config.queries).join(', ')}.`,

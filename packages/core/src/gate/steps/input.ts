@@ -15,21 +15,63 @@ export function summarizeIssues(issues: readonly z.core.$ZodIssue[]): IssueSumma
   }));
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (text: string) => !text.includes('\0') && !LONE_SURROGATE.test(text);
+
+/**
+ * Strings no store keeps as sent, found anywhere in the arguments (keys included): a NUL character,
+ * which Postgres text cannot hold (the insert fails deep in a handler), and an unpaired UTF-16
+ * surrogate, which becomes U+FFFD on the way to UTF-8, so two different keys would collide as one.
+ * Both are refused for every tool, before its schema runs, as the caller's mistake.
+ */
+export function unstorableStrings(
+  value: unknown,
+  path: string[] = [],
+  found: IssueSummary[] = [],
+): IssueSummary[] {
+  if (found.length >= 10) return found;
+  const where = () => (path.length === 0 ? '(root)' : path.join('.'));
+  if (typeof value === 'string') {
+    if (value.includes('\0')) found.push({ path: where(), message: 'Contains a NUL character (U+0000)' });
+    else if (LONE_SURROGATE.test(value)) {
+      found.push({
+        path: where(),
+        message: 'Contains an unpaired UTF-16 surrogate; send well-formed Unicode',
+      });
+    }
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) unstorableStrings(item, [...path, String(index)], found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (!storable(key)) {
+        found.push({
+          path: [...path, JSON.stringify(key)].join('.'),
+          message: 'A key that is not well-formed text',
+        });
+      } else unstorableStrings(item, [...path, key], found);
+    }
+  }
+  return found;
+}
+
+function refuse(name: string, issues: IssueSummary[]) {
+  const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  return {
+    ok: false as const,
+    error: new InvalidInputError(`Invalid arguments for ${name}: ${list}`, { details: { issues } }),
+  };
+}
+
 /** Parses the arguments; a failure names each bad field so the model can correct its call. */
 export const inputStep: GateStep = async (ctx, next) => {
   const { definition, sensitivePaths } = ctx.tool;
   // Sensitive values must be scrubbed from whatever this call emits, valid input or not.
   ctx.redactor = ctx.redactor.with(maskFields(ctx.rawArgs, sensitivePaths).hidden);
+  const unstorable = unstorableStrings(ctx.rawArgs);
+  if (unstorable.length > 0) return refuse(definition.name, unstorable);
   const parsed = definition.inputSchema.safeParse(ctx.rawArgs);
   if (!parsed.success) {
-    const issues = summarizeIssues(parsed.error.issues);
-    const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    return {
-      ok: false,
-      error: new InvalidInputError(`Invalid arguments for ${definition.name}: ${list}`, {
-        details: { issues },
-      }),
-    };
+    return refuse(definition.name, summarizeIssues(parsed.error.issues));
   }
   ctx.input = parsed.data;
   return next();
