@@ -246,19 +246,58 @@ describe('client mistakes are invalid_input, never internal', () => {
     });
     expect(pair.isError).toBe(false);
   });
+});
+
+describe('call records cannot be turned against their owner', () => {
+  const huge = 'A'.repeat(10 * 1024 * 1024);
+
+  it('answers a 10 MB argument and keys the tool does not have as invalid input or not at all', async () => {
+    const answer = await call(crm, 'upsert_account', { domain: 'hostile-huge.com', name: huge });
+    expect(answer.code).toBe('invalid_input');
+    expect(answer.text.length).toBeLessThan(4000);
+    const extra = await call(crm, 'get_account', {
+      domain: 'hostile-x.com',
+      smuggled_note: 'not-for-the-audit-trail',
+      nested: { deep: huge },
+    });
+    expect(extra.isError).toBe(false);
+  });
+});
+
+describe('what the servers wrote', () => {
+  const records = (server: string) =>
+    (stderr[server] ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   it('wrote no internal error or stack for any of the above', async () => {
     // Call records are buffered and flushed when the server exits.
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const server of ['crm', 'warehouse', 'outreach']) {
-      const records = (stderr[server] ?? '')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(records.length).toBeGreaterThan(0);
-      expect(records.filter((record) => JSON.stringify(record).includes('"internal"'))).toEqual([]);
+      expect(records(server).length).toBeGreaterThan(0);
+      expect(records(server).filter((record) => JSON.stringify(record).includes('"internal"'))).toEqual([]);
       expect(stderr[server]).not.toMatch(/\n\s+at \S+ \(/);
     }
+  });
+
+  it('kept every call record short, marking what it cut and the keys the tool does not have', () => {
+    const lines = (stderr.crm ?? '').split('\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(16_000);
+    const huge = records('crm').find(
+      (record) => (record.args as { domain?: string } | undefined)?.domain === 'hostile-huge.com',
+    );
+    expect(huge?.outcome).toBe('invalid_input');
+    const name = String((huge?.args as { name?: string } | undefined)?.name);
+    expect(name.startsWith('AAAA')).toBe(true);
+    expect(name).toMatch(/…\[cut \d+ of 10485760 chars\]$/);
+    const smuggled = records('crm').find((record) => Array.isArray(record.unknown_keys));
+    expect(smuggled?.unknown_keys).toEqual(['smuggled_note', 'nested']);
+    expect(smuggled?.args).toMatchObject({
+      smuggled_note: expect.stringContaining('unknown key'),
+      nested: expect.stringContaining('unknown key'),
+    });
+    expect(stderr.crm).not.toContain('not-for-the-audit-trail');
   });
 });

@@ -133,5 +133,46 @@ describe.each(backends())('vendor failures through the enrichment server on $nam
       expect(JSON.stringify(result)).not.toContain(TEST_API_KEY);
       expect(logs.lines().join('\n')).not.toContain(TEST_API_KEY);
     });
+
+    it('removes an echoed key before cutting the message, so no part of it straddles the cut', async () => {
+      const stub = await startStubVendor((req, res) => {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        // The key starts 10 characters before the 200-character cut.
+        const message = `${'x'.repeat(190)}${String(req.headers['x-api-key'])} and more`;
+        res.end(JSON.stringify({ status: 503, error: { type: 'api_error', message } }));
+      });
+      onCleanup(stub.close);
+      const { lookup, logs } = await start({}, { vendor: { url: stub.url, apiKey: TEST_API_KEY } });
+      const result = await lookup(FULL_COMPANY.domain);
+      const message = String(failure(result).details.vendor_message);
+      expect(message.startsWith(`${'x'.repeat(190)}[REDACTED]`)).toBe(true);
+      const head = TEST_API_KEY.slice(0, 10);
+      expect(JSON.stringify(result)).not.toContain(head);
+      expect(logs.lines().join('\n')).not.toContain(head);
+    });
+
+    it('forwards no vendor message with a refused key, where vendors quote the key in part', async () => {
+      const stub = await startStubVendor((req, res) => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        const partial = String(req.headers['x-api-key']).slice(0, 8);
+        res.end(
+          JSON.stringify({
+            status: 401,
+            error: { type: 'authentication_error', message: `Bad key ${partial}…` },
+          }),
+        );
+      });
+      onCleanup(stub.close);
+      const { lookup, logs } = await start({}, { vendor: { url: stub.url, apiKey: TEST_API_KEY } });
+      const result = await lookup(FULL_COMPANY.domain);
+      expect(failure(result).details).toMatchObject({
+        vendor_status: 401,
+        vendor_error: 'authentication_error',
+      });
+      expect(failure(result).details).not.toHaveProperty('vendor_message');
+      const partial = TEST_API_KEY.slice(0, 8);
+      expect(JSON.stringify(result)).not.toContain(partial);
+      expect(logs.lines().join('\n')).not.toContain(partial);
+    });
   });
 });

@@ -61,7 +61,7 @@ export class PdlClient {
     }
     if (status === 200) return { status: 'matched', company: parseCompany(body) };
     if (status === 404) return notFound(body);
-    throw vendorError(status, headers, body);
+    throw vendorError(status, headers, body, this.#apiKey);
   }
 
   #transportError(error: unknown, timeout: AbortSignal, caller: AbortSignal): Error {

@@ -2,6 +2,7 @@ import {
   InternalError,
   QuotaExhaustedError,
   RateLimitedError,
+  Redactor,
   type ToolError,
   UpstreamContractViolationError,
   UpstreamUnavailableError,
@@ -11,15 +12,22 @@ import { rateLimitRetryAfter, rateLimitWindows, retryAfterHeaderMs } from './ret
 
 const MAX_VENDOR_MESSAGE = 200;
 
-/** PDL's own error type and message, when the body is its JSON envelope (gateway pages are HTML). */
-function vendorFacts(body: string): Record<string, string> {
+/**
+ * PDL's own error type and message, when the body is its JSON envelope (gateway pages are HTML).
+ * The message is the vendor's free text and may echo what it was sent, the key included: the key is
+ * removed before the message is cut (a cut first could leave part of a key straddling the cut), and
+ * a refusal of the key (401/403) forwards no message at all, since that is where a vendor quotes the
+ * key it refused, in part or whole, and the hint already says what to check.
+ */
+function vendorFacts(status: number, body: string, redactor: Redactor): Record<string, string> {
   try {
     const parsed = pdlErrorBodySchema.safeParse(JSON.parse(body));
     if (!parsed.success) return {};
     const { type, message } = parsed.data.error;
+    const forward = message !== undefined && status !== 401 && status !== 403;
     return {
-      vendor_error: type,
-      ...(message === undefined ? {} : { vendor_message: message.slice(0, MAX_VENDOR_MESSAGE) }),
+      vendor_error: redactor.string(type).slice(0, MAX_VENDOR_MESSAGE),
+      ...(forward ? { vendor_message: redactor.string(message).slice(0, MAX_VENDOR_MESSAGE) } : {}),
     };
   } catch {
     return {};
@@ -30,8 +38,12 @@ function vendorFacts(body: string): Record<string, string> {
  * The ToolError for a vendor answer that is neither a match (200) nor a miss (404). Messages name
  * the HTTP status and never the request's headers, so the API key cannot end up in them.
  */
-export function vendorError(status: number, headers: Headers, body: string): ToolError {
-  const details = { vendor: 'pdl', vendor_status: status, ...vendorFacts(body) };
+export function vendorError(status: number, headers: Headers, body: string, apiKey: string): ToolError {
+  const details = {
+    vendor: 'pdl',
+    vendor_status: status,
+    ...vendorFacts(status, body, new Redactor().with([apiKey])),
+  };
   if (status === 429) {
     const wait = rateLimitRetryAfter(headers);
     const limit = rateLimitWindows(headers.get('x-ratelimit-limit'));

@@ -4,6 +4,7 @@ import { toToolError } from '../../errors/ToolError.ts';
 import { maskFields } from '../../redact/maskFields.ts';
 import { endToolSpan, startToolSpan, tracingEnabled } from '../../telemetry/tracing.ts';
 import type { CallContext, GateStep, Outcome } from '../CallContext.ts';
+import { ARGUMENT_LIMITS, boundValue, CAUSE_LIMITS, markUnknownKeys } from '../recordBounds.ts';
 
 /**
  * The outermost step: the one boundary where anything thrown becomes a ToolError, and the one
@@ -38,15 +39,21 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
   const error = outcome.ok ? undefined : outcome.error;
   // `event` and `server` are bound on the record logger. Only what callers and handlers supply
-  // (arguments, error text, causes) can carry a secret, so only that is passed through the redactor.
+  // (arguments, error text, causes) can carry a secret, so only that is passed through the redactor,
+  // and only that can be arbitrarily large, so only that is bounded: after redaction, see
+  // recordBounds.ts. Keys the tool's schema drops are recorded by name, not by value.
   const { redactor } = ctx;
+  const marked = markUnknownKeys(
+    ctx.tool.definition.inputSchema,
+    maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value,
+  );
   const event: Record<string, unknown> = {
     tool: ctx.tool.definition.name,
     call_id: ctx.callId,
     principal: redactor.string(ctx.principal.id),
     ...(ctx.principal.client === undefined ? {} : { client: redactor.string(ctx.principal.client) }),
     ...(ctx.principal.subject === undefined ? {} : { subject: redactor.string(ctx.principal.subject) }),
-    args: redactor.value(maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value),
+    args: boundValue(redactor.value(marked.value), ARGUMENT_LIMITS),
     latency_ms: latencyMs,
     outcome: error?.code ?? 'ok',
     retryable: error?.retryable ?? false,
@@ -54,11 +61,18 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
     attempt: ctx.attempt,
     scope: ctx.scope,
   };
+  if (marked.unknown.length > 0) {
+    event.unknown_keys = boundValue(redactor.value(marked.unknown.slice(0, 20)), ARGUMENT_LIMITS);
+  }
   if (ctx.traceId !== undefined) event.trace_id = ctx.traceId;
   if (error !== undefined) {
-    event.error = redactor.value({ message: error.message, details: error.details });
+    event.error = boundValue(
+      redactor.value({ message: error.message, details: error.details }),
+      CAUSE_LIMITS,
+    );
     if (error.cause !== undefined) {
-      event.cause = redactor.value(error.cause instanceof Error ? error.cause.stack : error.cause);
+      const cause = error.cause instanceof Error ? error.cause.stack : error.cause;
+      event.cause = boundValue(redactor.value(cause), CAUSE_LIMITS);
     }
   }
   const loud =
