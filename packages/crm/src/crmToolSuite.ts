@@ -82,7 +82,14 @@ export function crmToolSuite(variant: CrmVariant): void {
           async (steps) => {
             const expected: Record<string, unknown> = {};
             for (const [domain, fields] of steps) {
-              await call(client, 'upsert_account', { domain, ...fields });
+              // null in the model means "empty it", which the tool takes as a name in clear.
+              const sent = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null));
+              const clear = Object.keys(fields).filter((key) => fields[key as keyof typeof fields] === null);
+              await call(client, 'upsert_account', {
+                domain,
+                ...sent,
+                ...(clear.length > 0 ? { clear } : {}),
+              });
               Object.assign(expected, fields);
             }
             const { account } = await call(client, 'get_account', { domain: 'acme.com' });
@@ -114,9 +121,19 @@ export function crmToolSuite(variant: CrmVariant): void {
       const cleared = await call(client, 'upsert_lead', {
         email: 'ada@example.com',
         domain: 'example.com',
-        title: null,
+        clear: ['title'],
       });
       expect(cleared).toMatchObject({ lead: { title: null, score: 80 } });
+      const both = await callError(client, 'upsert_lead', {
+        email: 'ada@example.com',
+        domain: 'example.com',
+        score: 90,
+        clear: ['score'],
+      });
+      expect(both).toMatchObject({ code: 'invalid_input', retryable: false });
+      expect(
+        (await call(client, 'upsert_lead', { email: 'ada@example.com', domain: 'example.com' })).lead,
+      ).toMatchObject({ score: 80 });
     });
 
     it('answers account: null for an unknown domain', async () => {

@@ -1,4 +1,4 @@
-import { domainSchema, emailSchema } from '@tollgate/core';
+import { domainSchema, emailSchema, InvalidInputError } from '@tollgate/core';
 import * as z from 'zod';
 
 export const domainInput = () =>
@@ -59,51 +59,90 @@ export const ownerSchema = z.object({
 });
 export type Owner = z.infer<typeof ownerSchema>;
 
-/** Fields of an account a caller may set; omitted fields stay as they are, null clears. */
+/*
+ * Fields a caller may set. An omitted field stays as it is; a field named in `clear` is emptied.
+ * Clearing is a list rather than a `null` value so that every advertised input has one JSON type:
+ * a nullable field must be spelled either `anyOf: [T, null]`, which LangChain's MCP adapter
+ * flattens into a field with no type at all (so its client checks nothing), or `type: [T, "null"]`,
+ * which single-type dialects (Gemini's function declarations) do not keep. A list of field names
+ * survives every client, and says what it does.
+ */
 export const accountFields = {
-  name: z.string().min(1).max(300).nullable().optional().describe('Company name; null clears it'),
-  industry: z.string().min(1).max(200).nullable().optional().describe('Industry; null clears it'),
+  name: z.string().min(1).max(300).optional().describe('Company name'),
+  industry: z.string().min(1).max(200).optional().describe('Industry'),
   employee_count: z
     .number()
     .int()
     .min(0)
     // The largest value an integer column (Postgres int4, HubSpot's number property) keeps exactly.
     .max(2_147_483_647)
-    .nullable()
     .optional()
-    .describe('Number of employees; null clears it'),
-  annual_revenue: z
-    .number()
-    .min(0)
-    .max(1e15)
-    .nullable()
-    .optional()
-    .describe('Annual revenue in USD, up to 10^15; null clears it'),
-  country: z.string().min(2).max(100).nullable().optional().describe('Headquarters country; null clears it'),
-  score: z.number().int().min(0).max(100).nullable().optional().describe('Lead score 0-100; null clears it'),
-  owner_id: z
-    .string()
-    .min(1)
-    .max(100)
-    .nullable()
-    .optional()
-    .describe('Owning rep id from list_owners; null unassigns'),
+    .describe('Number of employees'),
+  annual_revenue: z.number().min(0).max(1e15).optional().describe('Annual revenue in USD, up to 10^15'),
+  country: z.string().min(2).max(100).optional().describe('Headquarters country'),
+  score: z.number().int().min(0).max(100).optional().describe('Lead score 0-100'),
+  owner_id: z.string().min(1).max(100).optional().describe('Owning rep id from list_owners'),
 };
+export const ACCOUNT_CLEARABLE = [
+  'name',
+  'industry',
+  'employee_count',
+  'annual_revenue',
+  'country',
+  'score',
+  'owner_id',
+] as const satisfies readonly (keyof typeof accountFields)[];
 
 export const leadFields = {
-  first_name: z.string().min(1).max(200).nullable().optional().describe('First name; null clears it'),
-  last_name: z.string().min(1).max(200).nullable().optional().describe('Last name; null clears it'),
-  title: z.string().min(1).max(300).nullable().optional().describe('Job title; null clears it'),
+  first_name: z.string().min(1).max(200).optional().describe('First name'),
+  last_name: z.string().min(1).max(200).optional().describe('Last name'),
+  title: z.string().min(1).max(300).optional().describe('Job title'),
   status: z.enum(LEAD_STATUSES).optional().describe('Pipeline status; new leads default to "new"'),
-  score: z.number().int().min(0).max(100).nullable().optional().describe('Lead score 0-100; null clears it'),
+  score: z.number().int().min(0).max(100).optional().describe('Lead score 0-100'),
 };
+export const LEAD_CLEARABLE = [
+  'first_name',
+  'last_name',
+  'title',
+  'score',
+] as const satisfies readonly (keyof typeof leadFields)[];
 
+/** The `clear` input of an upsert: names of fields to empty. */
+export function clearInput<const F extends readonly [string, ...string[]]>(fields: F, what: string) {
+  return z
+    .array(z.enum(fields))
+    .max(fields.length)
+    .optional()
+    .describe(
+      `Fields to empty on the ${what} (one of: ${fields.join(', ')}); a field cannot be both sent and cleared`,
+    );
+}
+
+/**
+ * What an adapter writes: every field is absent (unchanged), a value, or null (emptied). The tools
+ * turn `clear` into nulls, so adapters see one shape.
+ */
 export type AccountUpsert = { domain: string } & {
-  [K in keyof typeof accountFields]?: z.output<(typeof accountFields)[K]>;
+  [K in keyof typeof accountFields]?: z.output<(typeof accountFields)[K]> | null;
 };
 export type LeadUpsert = { email: string; domain: string } & {
-  [K in keyof typeof leadFields]?: z.output<(typeof leadFields)[K]>;
+  [K in keyof typeof leadFields]?: z.output<(typeof leadFields)[K]> | null;
 };
+
+/** The fields named in `clear` set to null; a field both sent and cleared is the caller's mistake. */
+export function applyClear<T extends Record<string, unknown>>(
+  input: T & { clear?: readonly string[] | undefined },
+) {
+  const { clear = [], ...fields } = input;
+  const both = clear.filter((field) => fields[field] !== undefined);
+  if (both.length > 0) {
+    throw new InvalidInputError(`Fields both sent and cleared: ${both.join(', ')}.`, {
+      hint: 'Send a value to set a field, or name it in clear to empty it, not both.',
+      details: { issues: both.map((field) => ({ path: 'clear', message: `${field} is also sent` })) },
+    });
+  }
+  return { ...fields, ...Object.fromEntries(clear.map((field) => [field, null])) } as Omit<T, 'clear'>;
+}
 
 export interface LeadFilter {
   domain?: string | undefined;

@@ -78,6 +78,19 @@ export function parseWarehouseConfig(raw: unknown, source: string): WarehouseCon
   for (const [name, spec] of Object.entries(parsed.data.tools)) checkQuery(`tools.${name}`, spec, problems);
   for (const [name, spec] of Object.entries(parsed.data.queries))
     checkQuery(`queries.${name}`, spec, problems);
+  // run_named_query advertises each parameter name once, with its type (see paramsInput).
+  const typeOf = new Map<string, { type: string; query: string }>();
+  for (const [name, spec] of Object.entries(parsed.data.queries)) {
+    for (const [param, { type }] of Object.entries(spec.params)) {
+      const first = typeOf.get(param);
+      if (first === undefined) typeOf.set(param, { type, query: name });
+      else if (first.type !== type) {
+        problems.push(
+          `queries.${name}: ${param} is a ${type} here but a ${first.type} in queries.${first.query}; one name, one type`,
+        );
+      }
+    }
+  }
   if (problems.length > 0)
     throw new Error(`Warehouse config ${source} is invalid:\n  - ${problems.join('\n  - ')}`);
   return parsed.data;

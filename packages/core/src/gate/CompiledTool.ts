@@ -28,7 +28,61 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
     string,
     unknown
   >;
-  return rest;
+  return portable(rest) as Record<string, unknown>;
+}
+
+/** Keywords that describe a schema rather than constrain it. */
+const ANNOTATIONS = new Set([
+  'description',
+  'title',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+]);
+
+/**
+ * The advertised schema in the spelling every client keeps. zod writes an unconstrained union of
+ * primitives as a type array (`type: ["string", "null"]`), which single-type dialects (Gemini's
+ * function declarations, OpenAPI 3.0) cannot hold and the Inspector's strict mode flags; here each
+ * type becomes its own `anyOf` branch carrying the type's constraints. A value schema with no
+ * keyword at all (`{}`, what zod writes for `unknown`) is written `true`, which says the same thing
+ * on purpose. Input schemas should not need either: see the tools' own schemas, which give every
+ * input field a single type, since LangChain's adapter drops the type of an `anyOf` field.
+ */
+export function portable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(portable);
+  if (node === null || typeof node !== 'object') return node;
+  const schema = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (key === 'properties' && value !== null && typeof value === 'object') {
+        return [
+          key,
+          Object.fromEntries(Object.entries(value).map(([name, child]) => [name, portable(child)])),
+        ];
+      }
+      if (key === 'additionalProperties' && isUnconstrained(value)) return [key, true];
+      return [key, portable(value)];
+    }),
+  ) as Record<string, unknown>;
+  if (!Array.isArray(schema.type)) return schema;
+  const { type, ...others } = schema;
+  const annotations = Object.fromEntries(Object.entries(others).filter(([key]) => ANNOTATIONS.has(key)));
+  const constraints = Object.fromEntries(Object.entries(others).filter(([key]) => !ANNOTATIONS.has(key)));
+  const branches = (type as string[]).map((one) =>
+    one === 'null' ? { type: one } : { type: one, ...constraints },
+  );
+  return { ...annotations, anyOf: branches };
+}
+
+function isUnconstrained(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.keys(value).every((key) => ANNOTATIONS.has(key))
+  );
 }
 
 const errorEnvelopeJson = jsonSchema(toolErrorEnvelopeSchema, 'output');

@@ -150,10 +150,12 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
 
   const upsert = await crm.call('upsert_account', {
     domain: account.domain,
-    name: (firm?.name as string | null) ?? account.name,
-    industry: input.firmographics.industry,
-    employee_count: input.firmographics.employee_count,
-    country: input.firmographics.country,
+    ...known({
+      name: (firm?.name as string | null) ?? account.name,
+      industry: input.firmographics.industry,
+      employee_count: input.firmographics.employee_count,
+      country: input.firmographics.country,
+    }),
     // A thin account is not scored: a number built from nothing would look like knowledge.
     ...(scored.thin ? {} : { score: scored.score }),
   });
@@ -185,9 +187,11 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
     const lead = await crm.call('upsert_lead', {
       email: account.contact_email,
       domain: account.domain,
-      first_name: account.contact_first_name,
-      last_name: account.contact_last_name,
-      title: account.contact_title,
+      ...known({
+        first_name: account.contact_first_name,
+        last_name: account.contact_last_name,
+        title: account.contact_title,
+      }),
       score: scored.score,
     });
     note(outcome, 'upsert_lead', lead);
@@ -229,4 +233,14 @@ function researchNote(account: WarehouseAccount, outcome: AccountOutcome): strin
     ? `enrichment was unavailable (${outcome.degraded_reason})`
     : 'enrichment found too little and there is no product usage';
   return `Too little data to score ${account.name} (${account.domain}): ${why}. Research firmographics and a contact.`;
+}
+
+/**
+ * The fields whose value is known. Unknown is not empty: a field the vendor did not know (or could
+ * not be asked, on a degraded account) is left as the CRM has it, never cleared.
+ */
+function known(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== null && value !== undefined),
+  );
 }

@@ -10,10 +10,10 @@ const usageRow = z.object({
   sessions: count.describe('Product sessions in the window'),
   pricing_page_views: count.describe('Pricing page views in the window'),
   demo_requests: count.describe('Demo requests in the window'),
+  // runQuery hands timestamps over as ISO-8601 text already, so the advertised type is the one sent.
   last_active_at: z
-    .union([z.string(), z.date()])
+    .string()
     .nullable()
-    .transform((v) => (v instanceof Date ? v.toISOString() : v))
     .describe('Last product activity ever, ISO-8601, or null if never active'),
 });
 

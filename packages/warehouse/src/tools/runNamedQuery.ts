@@ -1,6 +1,6 @@
 import { defineTool, InvalidInputError } from '@tollgate/core';
 import * as z from 'zod';
-import { queryName } from '../config.ts';
+import { type ParamSpec, type QuerySpec, queryName } from '../config.ts';
 import { parseParams, runQuery } from '../QueryRunner.ts';
 import type { WarehouseContext } from '../WarehouseContext.ts';
 
@@ -15,10 +15,9 @@ export const runNamedQueryTool = (warehouse: WarehouseContext) =>
     kind: 'read',
     input: z.object({
       name: queryName.describe('Query name from list_named_queries'),
-      params: z
-        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      params: paramsInput(warehouse.config.queries)
         .default({})
-        .describe('Parameter values by name'),
+        .describe('Parameter values by name; list_named_queries says which each query takes'),
     }),
     output: z.object({
       name: z.string().describe('The query that ran'),
@@ -42,3 +41,36 @@ export const runNamedQueryTool = (warehouse: WarehouseContext) =>
       return { name, ...result, row_count: result.rows.length };
     },
   });
+
+/**
+ * The `params` object as clients see it: every parameter any configured query declares, with its
+ * own type, rather than a free-form map of string | number | boolean. A map's value type is an
+ * `anyOf`, which LangChain's adapter empties and Gemini's conversion drops with the map itself, so
+ * the model would be told nothing; named properties survive every client. Which parameters a given
+ * query takes, and which are required, is checked per query by parseParams.
+ */
+function paramsInput(queries: Record<string, QuerySpec>) {
+  const byName = new Map<string, { spec: ParamSpec; queries: string[] }>();
+  for (const [query, spec] of Object.entries(queries)) {
+    for (const [param, paramSpec] of Object.entries(spec.params)) {
+      const seen = byName.get(param);
+      if (seen === undefined) byName.set(param, { spec: paramSpec, queries: [query] });
+      else seen.queries.push(query);
+    }
+  }
+  const shape: Record<string, z.ZodType> = {};
+  for (const [param, { spec, queries: usedBy }] of byName) {
+    const schema =
+      spec.type === 'integer'
+        ? z.number().int()
+        : spec.type === 'number'
+          ? z.number()
+          : spec.type === 'boolean'
+            ? z.boolean()
+            : spec.type === 'date'
+              ? z.iso.date()
+              : z.string().max(spec.max_length ?? 1000);
+    shape[param] = schema.optional().describe(`${spec.description} (${usedBy.join(', ')})`);
+  }
+  return z.strictObject(shape);
+}
