@@ -209,17 +209,29 @@ describe('client mistakes are invalid_input, never internal', () => {
     const cursor = page.structured.next_cursor as string;
     expect(cursor).toEqual(expect.any(String));
     expect((await call(crm, 'list_tasks', { filter, cursor, limit: 1 })).isError).toBe(false);
-    const elsewhere = await call(crm, 'search_leads', { filter: {}, cursor });
-    expect(elsewhere.code).toBe('invalid_input');
-    expect(elsewhere.paths).toEqual(['cursor']);
     const otherFilter = await call(crm, 'list_tasks', { filter: { kind: 'follow_up' }, cursor });
     expect(otherFilter.code).toBe('invalid_input');
-    const forged = Buffer.from(JSON.stringify({ p: { $gt: '' }, q: 'x' })).toString('base64url');
-    for (const bad of [forged, 'not-a-cursor', Buffer.from('[1,2]').toString('base64url')]) {
-      const answer = await call(outreach, 'list_outreach_drafts', { cursor: bad });
+    // The same (empty) filter on another tool: the cursor is still not that tool's.
+    const unfiltered = (await call(crm, 'list_tasks', { limit: 1 })).structured.next_cursor as string;
+    const elsewhere = await call(crm, 'search_leads', { cursor: unfiltered });
+    expect(elsewhere.code).toBe('invalid_input');
+    expect(elsewhere.paths).toEqual(['cursor']);
+    // A cursor rebuilt with the digest kept and another position: an object, a number.
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const rebuilt = (position: unknown) =>
+      Buffer.from(JSON.stringify({ ...decoded, p: position })).toString('base64url');
+    for (const bad of [
+      rebuilt({ $gt: '' }),
+      rebuilt(42),
+      'not-a-cursor',
+      Buffer.from('[1,2]').toString('base64url'),
+    ]) {
+      const answer = await call(crm, 'list_tasks', { filter, cursor: bad });
       expect(answer.code).toBe('invalid_input');
       expect(answer.paths).toEqual(['cursor']);
     }
+    const drafts = await call(outreach, 'list_outreach_drafts', { cursor: 'not-a-cursor' });
+    expect(drafts.code).toBe('invalid_input');
   });
 
   it('refuses an idempotency key with an unpaired surrogate instead of letting two keys collide', async () => {
