@@ -2,7 +2,8 @@
 /**
  * `npm run build` (also run by `prepare` on `npm install`/`npm ci`, and by the test run's global
  * setup): every package's TypeScript to `dist/` (`.js` and `.d.ts`, tsc build mode, incremental),
- * then the `tollgate` command bundled, `packages/cli/dist/bundle/tollgate.js` (and the chunks it loads).
+ * then the `tollgate` command bundled, `packages/cli/dist/bundle/tollgate.js` (and the chunks it loads),
+ * then the embedded database's empty snapshot (see shipPgliteSnapshot).
  *
  * Why a bundle for the command: a stdio server's start is mostly Node loading modules. Measured on
  * the 2-core dev machine (`tollgate serve crm`, `initialize` answered, store opened on first use):
@@ -34,6 +35,25 @@ const EXTERNAL = [
 export async function build({ quiet = false } = {}) {
   compileTypeScript(quiet);
   await bundleCli();
+  await shipPgliteSnapshot(quiet);
+}
+
+/**
+ * The embedded database's initialised, empty snapshot, made once per installation (and PGlite
+ * version) in `node_modules/.cache/tollgate/`, so that no `TOLLGATE_HOME` pays initdb on its first
+ * call: measured with `TOLLGATE_BENCH=start npm run bench` ("first call, new home"). A failure here
+ * is not fatal: each home then makes its own on first use, as it did before.
+ */
+async function shipPgliteSnapshot(quiet) {
+  try {
+    const { writeShippedPgliteSnapshot } = await import(
+      pathToFileURL(join(root, 'packages/core/dist/store/openDatabase.js')).href
+    );
+    await writeShippedPgliteSnapshot();
+  } catch (error) {
+    if (!quiet)
+      process.stderr.write(`build: no shipped database snapshot (${error.message}); homes make their own.\n`);
+  }
 }
 
 function compileTypeScript(quiet) {

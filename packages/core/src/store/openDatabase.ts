@@ -1,12 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Database } from './Database.ts';
 import { lockDataDir } from './dataDirLock.ts';
 import { type LazyDatabase, lazyDatabase } from './lazyDatabase.ts';
 import { openPglite, writePgliteSnapshot } from './PgliteDatabase.ts';
 import { openPostgres, redactUrl } from './PostgresDatabase.ts';
+
+const requireHere = createRequire(import.meta.url);
 
 /** Where Tollgate keeps embedded data: `TOLLGATE_HOME`, else `~/.tollgate`. */
 export function tollgateHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,11 +17,18 @@ export function tollgateHome(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * A snapshot of an initialised, empty PGlite database under `home`, made once and loaded by every
- * new embedded database: initdb takes seconds, loading the snapshot a fraction. Written aside and
+ * A snapshot of an initialised, empty PGlite database, loaded by every new embedded database:
+ * initdb takes seconds, loading the snapshot a fraction. The installation's own when it has one
+ * (see shippedPgliteSnapshot), else one under `home`, made once. Either is written aside and
  * renamed into place, so processes starting together never read half a snapshot.
  */
 export async function pgliteSnapshot(home: string): Promise<string> {
+  const shipped = shippedPgliteSnapshot();
+  return existsSync(shipped) ? shipped : homePgliteSnapshot(home);
+}
+
+/** The snapshot kept under `home`, made there on first use when the installation has none. */
+export async function homePgliteSnapshot(home: string): Promise<string> {
   const snapshot = join(home, SNAPSHOT);
   if (existsSync(snapshot)) {
     await removeAbandonedSnapshots(home);
@@ -42,6 +52,36 @@ export async function pgliteSnapshot(home: string): Promise<string> {
 }
 
 const SNAPSHOT = '.pglite-empty.tar';
+
+/**
+ * Where the installation keeps its own snapshot: `node_modules/.cache/tollgate/`, next to the PGlite
+ * it was made with and named by that PGlite's version, so an upgrade never loads a stale one. The
+ * build (`prepare`, run by `npm install` and `npm ci`) writes it, so no home ever pays initdb; where
+ * it is missing (an install that ran no scripts), each home makes its own on first use, as above.
+ */
+export function shippedPgliteSnapshot(): string {
+  // The package exports no package.json; its entry point sits below the package's directory.
+  let pglite = dirname(requireHere.resolve('@electric-sql/pglite'));
+  while (!existsSync(join(pglite, 'package.json')) && dirname(pglite) !== pglite) pglite = dirname(pglite);
+  const { version } = JSON.parse(readFileSync(join(pglite, 'package.json'), 'utf8')) as { version: string };
+  // <node_modules>/@electric-sql/pglite → <node_modules>/.cache/tollgate
+  return join(pglite, '..', '..', '.cache', 'tollgate', `pglite-empty-${version}.tar`);
+}
+
+/** Writes the installation's snapshot unless it is there already; returns its path. */
+export async function writeShippedPgliteSnapshot(): Promise<string> {
+  const path = shippedPgliteSnapshot();
+  if (existsSync(path)) return path;
+  await mkdir(dirname(path), { recursive: true });
+  const aside = `${path}.${process.pid}`;
+  try {
+    await writePgliteSnapshot(aside);
+    await rename(aside, path);
+  } finally {
+    await rm(aside, { force: true });
+  }
+  return path;
+}
 const BUILDING = '.pglite-building-';
 
 /** Deletes snapshots that killed processes left half-made: their directory's lock is free. */

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pgliteSnapshot } from './openDatabase.ts';
+import { homePgliteSnapshot, pgliteSnapshot, shippedPgliteSnapshot } from './openDatabase.ts';
 
 const MODULE = JSON.stringify(pathToFileURL(join(import.meta.dirname, 'openDatabase.ts')).href);
 
@@ -17,7 +18,7 @@ describe('the embedded database snapshot', () => {
 
   it('leaves nothing behind when the process making it is killed, once the next one has run', async () => {
     home = await mkdtemp(join(tmpdir(), 'tollgate-snapshot-'));
-    const script = `const { pgliteSnapshot } = await import(${MODULE}); await pgliteSnapshot(process.argv[1]);`;
+    const script = `const { homePgliteSnapshot } = await import(${MODULE}); await homePgliteSnapshot(process.argv[1]);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, home], {
       stdio: 'ignore',
     });
@@ -29,8 +30,18 @@ describe('the embedded database snapshot', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
 
-    const snapshot = await pgliteSnapshot(home);
+    const snapshot = await homePgliteSnapshot(home);
     expect(snapshot).toBe(join(home, '.pglite-empty.tar'));
     expect(await leftovers(home)).toEqual([]);
   }, 120_000);
+
+  it("starts a new home from the installation's snapshot, which the build made, without writing one there", async () => {
+    home = await mkdtemp(join(tmpdir(), 'tollgate-snapshot-'));
+    const shipped = shippedPgliteSnapshot();
+    // The test run's global setup ran the build, as `npm install` does.
+    expect(existsSync(shipped)).toBe(true);
+    expect(shipped).toMatch(/node_modules\/\.cache\/tollgate\/pglite-empty-\d+\.\d+\.\d+\.tar$/);
+    expect(await pgliteSnapshot(home)).toBe(shipped);
+    expect(await readdir(home)).toEqual([]);
+  });
 });
