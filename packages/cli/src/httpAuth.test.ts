@@ -19,7 +19,7 @@ import {
   startServerProcess,
   TokenMint,
   Wire,
-} from './securityTestSupport.ts';
+} from '../test/securityTestSupport.ts';
 
 interface Provider {
   base: string;

@@ -1,6 +1,6 @@
 import type { NightlyResult } from '@tollgate/orchestrator';
 import { describe, expect, it } from 'vitest';
-import { testReport } from '../../orchestrator/src/report/testReport.ts';
+import { testReport } from '../../orchestrator/test/testReport.ts';
 import { EXIT, exitStatus, signalExit } from './nightlyEnding.ts';
 
 function result(status: 'completed' | 'interrupted' | 'incomplete', reportError?: string): NightlyResult {

@@ -56,7 +56,7 @@ import {
   startTokenTap,
   type TokenTap,
   Wire,
-} from './securityTestSupport.ts';
+} from '../test/securityTestSupport.ts';
 
 const ACCOUNTS = 30;
 const RUN_KEY = 'e2e';

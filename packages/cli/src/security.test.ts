@@ -41,7 +41,7 @@ import {
   startServerProcess,
   TokenMint,
   Wire,
-} from './securityTestSupport.ts';
+} from '../test/securityTestSupport.ts';
 
 const SERVERS = ['crm', 'enrichment', 'warehouse', 'outreach'] as const;
 type ServerName = (typeof SERVERS)[number];

@@ -1,9 +1,9 @@
 import { backends } from '@tollgate/core/testing/backends';
 import type { EnrichmentSimulatorOptions } from '@tollgate/simulators';
 import { describe, expect, it } from 'vitest';
+import { FULL_COMPANY, PARTIAL_COMPANY, startStubVendor, TEST_API_KEY } from '../test/testFixtures.ts';
+import { type CallResult, enrichmentHarness, failure, signals } from '../test/testServer.ts';
 import type { AccountSignals } from './accountSignals.ts';
-import { FULL_COMPANY, PARTIAL_COMPANY, startStubVendor, TEST_API_KEY } from './testFixtures.ts';
-import { type CallResult, enrichmentHarness, failure, signals } from './testServer.ts';
 
 describe.each(backends())('vendor failures through the enrichment server on $name', (backend) => {
   describe.skipIf(backend.skip !== '')('', () => {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backends } from '@tollgate/core/testing/backends';
 import { describe, expect, it } from 'vitest';
+import { FULL_COMPANY, PARTIAL_COMPANY, TEST_API_KEY, UNKNOWN_COMPANY } from '../test/testFixtures.ts';
+import { enrichmentHarness, failure, signals } from '../test/testServer.ts';
 import { createEnrichmentServerFromEnv } from './createEnrichmentServer.ts';
-import { FULL_COMPANY, PARTIAL_COMPANY, TEST_API_KEY, UNKNOWN_COMPANY } from './testFixtures.ts';
-import { enrichmentHarness, failure, signals } from './testServer.ts';
 
 describe.each(backends())('the enrichment server on $name', (backend) => {
   describe.skipIf(backend.skip !== '')('', () => {

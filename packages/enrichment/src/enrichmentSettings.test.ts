@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_API_KEY } from '../test/testFixtures.ts';
 import { DEFAULT_CACHE_TTL_MS } from './cache/SignalCache.ts';
 import { enrichmentSettingsFromEnv } from './enrichmentSettings.ts';
-import { TEST_API_KEY } from './testFixtures.ts';
 
 const base = { ENRICHMENT_VENDOR_URL: 'http://127.0.0.1:9/', ENRICHMENT_API_KEY: TEST_API_KEY };
 

@@ -11,7 +11,7 @@ import {
   startEnrichmentSimulator,
   type TrafficStats,
 } from '@tollgate/simulators';
-import { countDuplicates, createWorld, report, runNightlyProcess } from '../src/chaos/chaosHarness.ts';
+import { countDuplicates, createWorld, report, runNightlyProcess } from '../test/chaosHarness.ts';
 import { DEFAULT_NIGHTLY_CONFIG_PATH } from '../src/job/nightlyConfig.ts';
 import { runNaive } from './naive.ts';
 

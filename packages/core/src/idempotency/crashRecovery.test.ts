@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
+import { countEffects } from '../../test/testTools.ts';
 import { openPglite } from '../store/PgliteDatabase.ts';
-import { countEffects } from './testTools.ts';
 
 const here = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, file)).href);
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from '../../test/testTools.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
 import type { Database } from '../store/Database.ts';
@@ -7,7 +8,6 @@ import { backends } from '../testing/backends.ts';
 import type { TestDatabase } from '../testing/databases.ts';
 import { captureLogs } from '../testing/index.ts';
 import { type ServerIdempotency, serverIdempotency } from './serverIdempotency.ts';
-import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from './testTools.ts';
 
 const principal = { id: 'nightly', scopes: new Set(['things:create']) };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

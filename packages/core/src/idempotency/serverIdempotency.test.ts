@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from '../../test/testTools.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
 import { backends } from '../testing/backends.ts';
 import type { TestDatabase } from '../testing/databases.ts';
 import { captureLogs } from '../testing/index.ts';
 import { type ServerIdempotency, serverIdempotency } from './serverIdempotency.ts';
-import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from './testTools.ts';
 
 const principal = { id: 'job-1', scopes: new Set(['things:create']) };
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { completeHubSpotTask, hubSpotAdapter } from '../crmTestVariants.ts';
-import { type HubSpotHarness, hubSpotHarnesses } from '../hubspotTestHarness.ts';
+import { completeHubSpotTask, hubSpotAdapter } from '../../test/crmTestVariants.ts';
+import { type HubSpotHarness, hubSpotHarnesses } from '../../test/hubspotTestHarness.ts';
 
 const research = (key: string) => ({
   domain: 'acme.com',

@@ -1,6 +1,6 @@
 import { isToolError } from '@tollgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type HubSpotHarness, hubSpotHarnesses, loseAnswerTo } from '../hubspotTestHarness.ts';
+import { type HubSpotHarness, hubSpotHarnesses, loseAnswerTo } from '../../test/hubspotTestHarness.ts';
 
 const task = (key: string) => ({
   domain: 'acme.com',

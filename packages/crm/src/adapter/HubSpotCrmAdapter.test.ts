@@ -1,8 +1,8 @@
 import { isToolError } from '@tollgate/core';
 import { DEFAULT_EXPIRED_CRM_TOKEN, startCrmSimulator } from '@tollgate/simulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hubSpotAdapter } from '../crmTestVariants.ts';
-import { type HubSpotHarness, hubSpotHarnesses } from '../hubspotTestHarness.ts';
+import { hubSpotAdapter } from '../../test/crmTestVariants.ts';
+import { type HubSpotHarness, hubSpotHarnesses } from '../../test/hubspotTestHarness.ts';
 
 // HubSpot's failure signals, each met through the whole gate, as the caller sees them.
 describe('the HubSpot adapter maps HubSpot’s failures to the error contract', () => {

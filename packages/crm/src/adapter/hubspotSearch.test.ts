@@ -1,6 +1,6 @@
 import { type CrmSimulator, startCrmSimulator } from '@tollgate/simulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubSpotAdapter, SHARED_SIMULATOR } from '../crmTestVariants.ts';
+import { hubSpotAdapter, SHARED_SIMULATOR } from '../../test/crmTestVariants.ts';
 import { SearchPacer } from './hubspotSearch.ts';
 
 const COUNT = 401; // more than two of HubSpot's 200-result search pages

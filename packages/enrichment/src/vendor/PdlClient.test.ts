@@ -7,7 +7,7 @@ import {
   startStubVendor,
   TEST_API_KEY,
   TEST_COMPANIES,
-} from '../testFixtures.ts';
+} from '../../test/testFixtures.ts';
 import { PdlClient, type PdlClientOptions } from './PdlClient.ts';
 
 const live = new AbortController().signal;

@@ -7,7 +7,7 @@ import {
   report,
   runNightlyProcess,
   serverPids,
-} from './chaosHarness.ts';
+} from '../../test/chaosHarness.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

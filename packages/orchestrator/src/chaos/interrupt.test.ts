@@ -6,7 +6,7 @@ import {
   expectCleanFinish,
   report,
   runNightlyProcess,
-} from './chaosHarness.ts';
+} from '../../test/chaosHarness.ts';
 
 let world: ChaosWorld | undefined;
 afterEach(async () => {

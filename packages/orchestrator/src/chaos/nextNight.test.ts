@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChaosWorld, countDuplicates, createWorld, report, runNightlyProcess } from './chaosHarness.ts';
+import {
+  type ChaosWorld,
+  countDuplicates,
+  createWorld,
+  report,
+  runNightlyProcess,
+} from '../../test/chaosHarness.ts';
 
 let world: ChaosWorld | undefined;
 afterEach(async () => {

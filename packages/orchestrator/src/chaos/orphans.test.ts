@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ChaosWorld,
+  createWorld,
+  report,
+  runNightlyProcess,
+  serverPids,
+} from '../../test/chaosHarness.ts';
 import { SERVER_NAMES } from '../report/types.ts';
-import { type ChaosWorld, createWorld, report, runNightlyProcess, serverPids } from './chaosHarness.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { openPostgres } from '@tollgate/core';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { RunLedger } from '../ledger/RunLedger.ts';
 import {
   type ChaosWorld,
   countDuplicates,
@@ -13,7 +12,8 @@ import {
   type RunResult,
   report,
   runNightlyProcess,
-} from './chaosHarness.ts';
+} from '../../test/chaosHarness.ts';
+import { RunLedger } from '../ledger/RunLedger.ts';
 
 const postgresUrl = inject('postgresUrl');
 

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openPglite } from '@tollgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunLedger } from '../ledger/RunLedger.ts';
-import type { RunRecord } from '../ledger/RunRecord.ts';
 import {
   type ChaosWorld,
   createWorld,
   expectCleanFinish,
   report,
   runNightlyProcess,
-} from './chaosHarness.ts';
+} from '../../test/chaosHarness.ts';
+import { RunLedger } from '../ledger/RunLedger.ts';
+import type { RunRecord } from '../ledger/RunRecord.ts';
 
 const run = promisify(execFile);
 

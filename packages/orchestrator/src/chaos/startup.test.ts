@@ -8,7 +8,7 @@ import {
   expectCleanFinish,
   report,
   runNightlyProcess,
-} from './chaosHarness.ts';
+} from '../../test/chaosHarness.ts';
 
 const FAIL_START = fileURLToPath(new URL('./failStart.mjs', import.meta.url));
 

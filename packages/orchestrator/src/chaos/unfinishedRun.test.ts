@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { openPglite, pgliteSnapshot } from '@tollgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type ChaosWorld, createWorld, listAll, report, runNightlyProcess } from '../../test/chaosHarness.ts';
 import type { WarehouseAccount } from '../job/JobContext.ts';
 import { pendingOutcome } from '../job/processAccount.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
-import { type ChaosWorld, createWorld, listAll, report, runNightlyProcess } from './chaosHarness.ts';
 
 let world: ChaosWorld | undefined;
 afterEach(async () => {

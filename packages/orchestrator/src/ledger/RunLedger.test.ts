@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { type Database, openPglite, openPostgres } from '@tollgate/core';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { testAccount, testSummary } from '../../test/testReport.ts';
 import { chooseRun } from '../job/chooseRun.ts';
-import { testAccount, testSummary } from '../report/testReport.ts';
 import { LEASE_MS, RunLedger } from './RunLedger.ts';
 
 const opened: Database[] = [];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { testAccount, testReport } from '../../test/testReport.ts';
 import { renderHtmlReport } from './renderHtml.ts';
-import { testAccount, testReport } from './testReport.ts';
 import type { AccountOutcome } from './types.ts';
 
 const hostile = '<script>alert(1)</script>.com';

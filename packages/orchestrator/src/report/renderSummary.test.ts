@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { testSummary } from '../../test/testReport.ts';
 import { formatDuration } from './formatDuration.ts';
 import { renderSummaryTable } from './renderSummary.ts';
-import { testSummary } from './testReport.ts';
 
 describe('renderSummaryTable', () => {
   it('shows every count next to its label', () => {

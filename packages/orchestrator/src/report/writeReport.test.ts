@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
-import { testAccount, testReport } from './testReport.ts';
+import { testAccount, testReport } from '../../test/testReport.ts';
 import type { RunReport } from './types.ts';
 import { readRunReport, reportFileBase, runReportSchema, writeRunReport } from './writeReport.ts';
 

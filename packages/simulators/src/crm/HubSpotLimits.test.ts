@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../testSupport.ts';
-import { crmCall } from './crmTestSupport.ts';
+import { crmCall } from '../../test/crmTestSupport.ts';
+import { sleep } from '../../test/testSupport.ts';
 import { type CrmSimulator, startCrmSimulator } from './startCrmSimulator.ts';
 
 describe('HubSpot rate limits', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../testSupport.ts';
-import { crmCall, eqSearch, taskProperties } from './crmTestSupport.ts';
+import { crmCall, eqSearch, taskProperties } from '../../test/crmTestSupport.ts';
+import { sleep } from '../../test/testSupport.ts';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from './startCrmSimulator.ts';
 
 interface SearchBody {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { call, postJson } from '../testSupport.ts';
-import { crmCall, taskProperties } from './crmTestSupport.ts';
+import { crmCall, taskProperties } from '../../test/crmTestSupport.ts';
+import { call, postJson } from '../../test/testSupport.ts';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from './startCrmSimulator.ts';
 
 describe('CRM faults', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../testSupport.ts';
-import { crmCall, taskProperties } from './crmTestSupport.ts';
+import { crmCall, taskProperties } from '../../test/crmTestSupport.ts';
+import { call } from '../../test/testSupport.ts';
 import { type CrmSimulator, startCrmSimulator } from './startCrmSimulator.ts';
 
 interface ApiObject {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, call, sleep } from '../testSupport.ts';
+import { type Answer, call, sleep } from '../../test/testSupport.ts';
 import type { PdlCompanyRecord } from './pdlRecord.ts';
 import { type EnrichmentSimulator, startEnrichmentSimulator } from './startEnrichmentSimulator.ts';
 

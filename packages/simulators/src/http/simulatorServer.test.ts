@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { call, postJson, sleep } from '../../test/testSupport.ts';
 import type { FaultConfigInput } from '../faults.ts';
-import { call, postJson, sleep } from '../testSupport.ts';
 import { gatewayPage } from './gatewayPage.ts';
 import { type SimulatorServer, startSimulatorServer, type Vendor } from './simulatorServer.ts';
 

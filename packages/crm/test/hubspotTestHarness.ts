@@ -9,8 +9,8 @@ import {
   startCrmSimulator,
 } from '@tollgate/simulators';
 import { expect } from 'vitest';
-import type { HubSpotCrmAdapter, HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
-import { type CrmServer, createCrmServer } from './createCrmServer.ts';
+import type { HubSpotCrmAdapter, HubSpotCrmOptions } from '../src/adapter/HubSpotCrmAdapter.ts';
+import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
 import { hubSpotAdapter, SHARED_SIMULATOR, sharedServerDatabase } from './crmTestVariants.ts';
 
 /** A CRM server over the HubSpot adapter and a simulator, with its call records captured. */

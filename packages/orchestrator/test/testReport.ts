@@ -1,4 +1,4 @@
-import type { AccountOutcome, RunReport, RunSummary } from './types.ts';
+import type { AccountOutcome, RunReport, RunSummary } from '../src/report/types.ts';
 
 /** One finished account, for report tests; override any field. */
 export function testAccount(overrides: Partial<AccountOutcome> = {}): AccountOutcome {

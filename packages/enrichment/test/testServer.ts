@@ -8,10 +8,10 @@ import {
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import type { AccountSignals } from './accountSignals.ts';
-import { createEnrichmentServer, type EnrichmentServerOptions } from './createEnrichmentServer.ts';
+import type { AccountSignals } from '../src/accountSignals.ts';
+import { createEnrichmentServer, type EnrichmentServerOptions } from '../src/createEnrichmentServer.ts';
+import type { PdlClientOptions } from '../src/vendor/PdlClient.ts';
 import { TEST_API_KEY, TEST_COMPANIES } from './testFixtures.ts';
-import type { PdlClientOptions } from './vendor/PdlClient.ts';
 
 export type CallResult = Awaited<ReturnType<Client['callTool']>>;
 

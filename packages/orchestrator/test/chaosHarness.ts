@@ -13,13 +13,13 @@ import {
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
 import { expect } from 'vitest';
-import type { RunReport, ServerName } from '../report/types.ts';
-import { readRunReport } from '../report/writeReport.ts';
-import { ServerConnection } from '../servers/ServerConnection.ts';
-import { childEnv } from '../servers/serverSpecs.ts';
-import { fastNightlyConfig } from '../testing.ts';
+import type { RunReport, ServerName } from '../src/report/types.ts';
+import { readRunReport } from '../src/report/writeReport.ts';
+import { ServerConnection } from '../src/servers/ServerConnection.ts';
+import { childEnv } from '../src/servers/serverSpecs.ts';
+import { fastNightlyConfig } from '../src/testing.ts';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/tollgate.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin/tollgate.js', import.meta.url));
 
 export interface ChaosWorld {
   home: string;

@@ -1,5 +1,5 @@
-import { type Answer, call, postJson } from '../testSupport.ts';
-import type { CrmSimulator } from './startCrmSimulator.ts';
+import type { CrmSimulator } from '../src/crm/startCrmSimulator.ts';
+import { type Answer, call, postJson } from './testSupport.ts';
 
 /** Calls the CRM simulator with its valid token; for this package's tests. */
 export function crmCall(sim: CrmSimulator, path: string, method = 'GET', body?: unknown): Promise<Answer> {

@@ -2,10 +2,10 @@ import type { Client } from '@modelcontextprotocol/client';
 import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/core/testing';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CrmServer, createCrmServer } from './createCrmServer.ts';
+import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
+import type { Task } from '../src/schemas.ts';
+import { CRM_SCOPES } from '../src/tools/index.ts';
 import { type CrmVariant, call, callError, type OpenVariant } from './crmTestVariants.ts';
-import type { Task } from './schemas.ts';
-import { CRM_SCOPES } from './tools/index.ts';
 
 type TaskAnswer = { task: Task; existing: boolean };
 

@@ -3,8 +3,8 @@ import { type Database, toolErrorEnvelopeSchema } from '@tollgate/core';
 import { type Backend, backends } from '@tollgate/core/testing/backends';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
 import { expect } from 'vitest';
-import type { CrmAdapter } from './adapter/CrmAdapter.ts';
-import { HubSpotCrmAdapter, type HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
+import type { CrmAdapter } from '../src/adapter/CrmAdapter.ts';
+import { HubSpotCrmAdapter, type HubSpotCrmOptions } from '../src/adapter/HubSpotCrmAdapter.ts';
 
 /** One way of storing CRM records that every tool test runs against. */
 export interface CrmVariant {

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { InvalidInputError, RateLimitedError } from '../errors/ToolError.ts';
-import type { Database } from '../store/Database.ts';
-import { migrate } from '../store/migrate.ts';
-import { defineTool } from '../tool/defineTool.ts';
+import { InvalidInputError, RateLimitedError } from '../src/errors/ToolError.ts';
+import type { Database } from '../src/store/Database.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { defineTool } from '../src/tool/defineTool.ts';
 
 /** Per-call behaviour a test can steer: delays, and failures before or after the effect. */
 export interface Behaviour {
