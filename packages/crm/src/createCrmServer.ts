@@ -34,7 +34,8 @@ export interface CrmServer extends StoredServer {
 
 /** The CRM MCP server: migrates its store, enforces idempotency, and serves the CRM tools. */
 export async function createCrmServer(options: CrmServerOptions): Promise<CrmServer> {
-  const adapter = options.adapter ?? new SqlCrmAdapter(options.db);
+  const adapter: CrmAdapter = options.adapter ?? new SqlCrmAdapter(options.db);
+  adapter.attachStore?.(options.db);
   const stored = await createStoredServer({
     name: 'crm',
     version: CRM_VERSION,

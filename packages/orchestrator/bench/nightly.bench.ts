@@ -11,8 +11,8 @@ import {
   startEnrichmentSimulator,
   type TrafficStats,
 } from '@tollgate/simulators';
-import { countDuplicates, createWorld, report, runNightlyProcess } from '../test/chaosHarness.ts';
 import { DEFAULT_NIGHTLY_CONFIG_PATH } from '../src/job/nightlyConfig.ts';
+import { countDuplicates, createWorld, report, runNightlyProcess } from '../test/chaosHarness.ts';
 import { runNaive } from './naive.ts';
 
 /** CRM: HubSpot-style ROLLING window, 200 requests per 5 s (40/s). */

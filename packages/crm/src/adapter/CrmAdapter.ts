@@ -1,4 +1,4 @@
-import type { Queryable } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core';
 import type {
   Account,
   AccountUpsert,
@@ -45,5 +45,11 @@ export interface CrmAdapter {
   /** Tasks matching the filter, oldest first, after the task with the given id. */
   listTasks(filter: TaskFilter, after: string | undefined, limit: number): Promise<Task[]>;
   listOwners(): Promise<Owner[]>;
+  /**
+   * For adapters whose records live upstream: the server's own store, given once at start, for the
+   * state that must outlive the process or be shared with its replicas (HubSpot: the tasks made
+   * lately, which its lagging search does not show yet). Migrated with crmMigrations.
+   */
+  attachStore?(store: Database): void;
   close(): Promise<void>;
 }

@@ -1,10 +1,14 @@
+import { migrate } from '@tollgate/core';
+import { backends } from '@tollgate/core/testing/backends';
+import { startCrmSimulator } from '@tollgate/simulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { completeHubSpotTask, hubSpotAdapter } from '../../test/crmTestVariants.ts';
+import { completeHubSpotTask, hubSpotAdapter, SHARED_SIMULATOR } from '../../test/crmTestVariants.ts';
 import { type HubSpotHarness, hubSpotHarnesses } from '../../test/hubspotTestHarness.ts';
+import { crmMigrations } from './migrations.ts';
 
 const research = (key: string) => ({
   domain: 'acme.com',
-  kind: 'manual_research',
+  kind: 'manual_research' as const,
   note: 'No firmographics',
   idempotency_key: key,
 });
@@ -47,19 +51,57 @@ describe('the HubSpot adapter keeps one open task per account and kind', () => {
     expect(next.task.id).not.toBe(first.task.id);
     expect(sim.stats().records.tasks).toBe(2);
   });
+});
 
-  it('finds an open task another process made once search shows it, and not before (the documented limit)', async () => {
-    h = await harnesses.start({ indexingLagMs: 400 });
-    const { call, sim } = h;
-    const first = (await call('create_task', research('a'))) as Answer;
-    // A second server process on the same portal has no memory of the first one's task.
-    const replica = hubSpotAdapter(sim);
-    const input = { ...research('replica:b'), kind: 'manual_research' as const };
-    const early = await replica.createTask(input, undefined);
-    expect(early.existing).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const indexed = await replica.createTask({ ...input, idempotency_key: 'replica:c' }, undefined);
-    expect(indexed).toMatchObject({ existing: true, task: { id: first.task.id } });
-    expect(sim.stats().records.tasks).toBe(2);
+// Replicas of the CRM server behind a load balancer share one store; so does a server and its
+// restart. Two adapters on one store stand for two such processes: each has its own memory, and
+// only the store (and, on Postgres, its advisory lock) connects them.
+describe.each(backends())('HubSpot adapters on one $name store (replicas, restarts)', (backend) => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  describe.skipIf(backend.skip !== '')('', () => {
+    const start = async (simulator: Parameters<typeof startCrmSimulator>[0]) => {
+      const { db, reopen, drop } = await backend.open();
+      cleanups.push(drop);
+      await migrate(db, 'crm', crmMigrations);
+      const sim = await startCrmSimulator({ ...SHARED_SIMULATOR, ...simulator });
+      cleanups.push(() => sim.close());
+      // On Postgres each replica gets a connection pool of its own, as a process would, so only the
+      // database connects them; an embedded store serves one process, which every replica here shares.
+      const replica = async () => {
+        const adapter = hubSpotAdapter(sim);
+        adapter.attachStore(reopen === undefined ? db : await reopen());
+        return adapter;
+      };
+      return { sim, replica };
+    };
+
+    it('finds the open task another process made before search shows it', async () => {
+      const { sim, replica } = await start({ indexingLagMs: 5_000 });
+      const first = await (await replica()).createTask(research('a'), undefined);
+      const second = await (await replica()).createTask(research('b'), undefined);
+      expect(second).toMatchObject({ existing: true, task: { id: first.task.id } });
+      expect(sim.stats().records.tasks).toBe(1);
+    });
+
+    it('makes one task for concurrent creates from several processes while search lags', async () => {
+      // Slow answers, so every process searches before any create has answered.
+      const { sim, replica } = await start({
+        indexingLagMs: 5_000,
+        faults: { latency: { kind: 'fixed', ms: 300 } },
+      });
+      const processes = [await replica(), await replica(), await replica()];
+      const answers = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e', 'f'].map((key, i) =>
+          processes[i % 3]?.createTask(research(key), undefined),
+        ),
+      );
+      expect(new Set(answers.map((answer) => answer?.task.id)).size).toBe(1);
+      expect(answers.filter((answer) => answer?.existing === false)).toHaveLength(1);
+      expect(sim.stats().records.tasks).toBe(1);
+    });
   });
 });

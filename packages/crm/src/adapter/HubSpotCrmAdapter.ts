@@ -1,4 +1,9 @@
-import { InvalidInputError, type Queryable, UpstreamContractViolationError } from '@tollgate/core';
+import {
+  type Database,
+  InvalidInputError,
+  type Queryable,
+  UpstreamContractViolationError,
+} from '@tollgate/core';
 import type {
   Account,
   AccountUpsert,
@@ -146,19 +151,19 @@ export class HubSpotCrmAdapter implements CrmAdapter {
    * One open task per (account, kind): search for it, and create only when there is none. The effect
    * is upstream, so `tx` is ignored; the gate leases the key and recovers with findTaskByKey.
    *
-   * HubSpot has no unique constraint to enforce this with, and its search lags writes by seconds. In
-   * this process, creates of one (account, kind) run one at a time and a task made here is found by
-   * id until search shows it (OpenTaskGuard). What stays open: two server processes (replicas, or a
-   * restart) creating for the same account and kind under different keys within the lag can both
-   * find nothing and make two tasks, as can a create whose answer was lost followed by one under a
-   * new key; and a task completed in HubSpot moments ago may still look open to search, so a create
-   * then answers it as existing. A retry under the same key is still safe: the gate's key store
+   * HubSpot has no unique constraint to enforce this with, and its search lags writes by seconds.
+   * Creates of one (account, kind) run one at a time and a task made lately is found by id until
+   * search shows it (OpenTaskGuard): in this process, and, once the server attached its store, in
+   * every process on that store (replicas on one Postgres, or a restart). What stays open: server
+   * processes on different stores creating for the same account and kind within the lag, and a
+   * create whose answer was lost followed by one under a new key; and a task completed in HubSpot
+   * moments ago may still look open to search, so a create then answers it as existing. A retry under the same key is still safe: the gate's key store
    * serializes it, and its recovery polls findTaskByKey for the task an unfinished attempt made.
    */
   async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<CreatedTask> {
     const slot = `${input.domain}\n${input.kind}`;
-    return this.#openTasks.serialize(slot, async () => {
-      const open = await this.#findOpenTask(input, slot);
+    return this.#openTasks.serialize(slot, async (q) => {
+      const open = await this.#findOpenTask(input, slot, q);
       if (open !== undefined) return { task: open, existing: true };
       const object = await this.#http.send({
         method: 'POST',
@@ -168,13 +173,13 @@ export class HubSpotCrmAdapter implements CrmAdapter {
         ok: [200, 201],
       });
       const task = toTask(object);
-      this.#openTasks.remember(slot, task.id);
+      await this.#openTasks.remember(slot, task.id, q);
       return { task, existing: false };
     });
   }
 
-  /** The oldest open task of the input's account and kind: by search, else one made here lately. */
-  async #findOpenTask(input: TaskInput, slot: string): Promise<Task | undefined> {
+  /** The oldest open task of the input's account and kind: by search, else one made lately. */
+  async #findOpenTask(input: TaskInput, slot: string, q: Queryable | undefined): Promise<Task | undefined> {
     const page = await searchPage(this.#http, 'tasks', {
       filterGroups: openTaskFilterGroups(input.domain, input.kind),
       properties: TASK_PROPERTIES,
@@ -190,7 +195,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       .map(toTask)
       .find((task) => task.status === 'open');
     if (found !== undefined) return found;
-    const recent = this.#openTasks.recent(slot);
+    const recent = await this.#openTasks.recent(slot, q);
     if (recent === undefined) return undefined;
     const object = await this.#http.find({
       method: 'GET',
@@ -200,7 +205,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     });
     const task = object === undefined ? undefined : toTask(object);
     if (task?.status === 'open') return task;
-    this.#openTasks.forget(slot);
+    await this.#openTasks.forget(slot, q);
     return undefined;
   }
 
@@ -255,6 +260,11 @@ export class HubSpotCrmAdapter implements CrmAdapter {
   }
 
   /** Holds no connections of its own. */
+  /** Remembers the tasks it made lately in the server's store, for every process on it (see createTask). */
+  attachStore(store: Database): void {
+    this.#openTasks.attachStore(store);
+  }
+
   async close(): Promise<void> {}
 
   /**

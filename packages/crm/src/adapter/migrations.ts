@@ -72,4 +72,18 @@ export const crmMigrations: Migration[] = [
       CREATE UNIQUE INDEX crm_tasks_one_open ON crm_tasks (domain, kind) WHERE status = 'open';
     `,
   },
+  {
+    version: 3,
+    name: 'tasks made upstream lately',
+    // For adapters whose tasks live upstream (HubSpot): the task each (account, kind) got lately,
+    // which HubSpot's search may not show yet. Every server process on this store reads it, so a
+    // replica or a restart does not make a second open task within the search lag.
+    sql: `
+      CREATE TABLE crm_upstream_open_tasks (
+        slot text PRIMARY KEY,
+        task_id text NOT NULL,
+        made_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
