@@ -54,7 +54,7 @@ export function serveCommand(): Command {
       `\nServers:\n${Object.entries(SERVERS)
         .map(([name, { describe }]) => `  ${name.padEnd(12)} ${describe}`)
         .join('\n')}\n\nData lives in $TOLLGATE_HOME (default ~/.tollgate) unless a database URL is set.\n` +
-        'Over HTTP, <PREFIX>_AUTH_ISSUER turns on bearer-token auth (see the README, "Shared deployment").',
+        'Over HTTP, <PREFIX>_AUTH_ISSUER turns on bearer-token auth (see docs/deployment.md).',
     )
     .action(
       async (

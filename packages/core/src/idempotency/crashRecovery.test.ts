@@ -18,7 +18,7 @@ const here = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dir
 const SERVER = [
   `const { openPglite } = await import(${here('../store/PgliteDatabase.ts')});`,
   `const { serverIdempotency } = await import(${here('./serverIdempotency.ts')});`,
-  `const { localCreate, upstreamCreate, setUpEffects, behaviours } = await import(${here('./testTools.ts')});`,
+  `const { localCreate, upstreamCreate, setUpEffects, behaviours } = await import(${here('../../test/testTools.ts')});`,
   `const { createServer } = await import(${here('../server/createServer.ts')});`,
   `const { serve } = await import(${here('../server/serve.ts')});`,
   'const [dataDir, delay] = process.argv.slice(1);',
