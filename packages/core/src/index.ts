@@ -51,7 +51,7 @@ export {
   type ServerIdempotency,
   serverIdempotency,
 } from './idempotency/serverIdempotency.ts';
-export { decodeCursor, encodeCursor } from './pagination/cursor.ts';
+export { decodeCursor, encodeCursor, type KeysetPageOptions, keysetPage } from './pagination/cursor.ts';
 export { MIN_SECRET_LENGTH, REDACTED, Redactor } from './redact/Redactor.ts';
 export { createServer, type ServerOptions, type TollgateServer } from './server/createServer.ts';
 export {

@@ -85,7 +85,7 @@ const builtin = (backend: Backend): CrmVariant => ({
 
 /**
  * One PGlite database shared by the tests of a file whose records live upstream: it holds only
- * idempotency keys, which `reset` wipes, so each test starts as on a fresh store at a fraction of
+ * idempotency keys (and the HubSpot adapter's recent tasks), which `reset` wipes, so each test starts as on a fresh store at a fraction of
  * the cost. Servers get a handle whose close() leaves it open.
  */
 export function sharedServerDatabase() {
@@ -114,6 +114,11 @@ export function sharedServerDatabase() {
         `SELECT to_regclass('tollgate_idempotency')::text AS t`,
       );
       if (rows[0]?.t) await db().query('DELETE FROM tollgate_idempotency');
+      // The HubSpot adapter's memory of tasks it made: each test has a new simulated portal.
+      const remembered = await db().query<{ t: string | null }>(
+        `SELECT to_regclass('crm_upstream_open_tasks')::text AS t`,
+      );
+      if (remembered.rows[0]?.t) await db().query('DELETE FROM crm_upstream_open_tasks');
     },
   };
 }

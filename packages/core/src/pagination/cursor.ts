@@ -44,3 +44,37 @@ function badCursor(why: string) {
     details: { issues: [{ path: 'cursor', message: why }] },
   });
 }
+
+export interface KeysetPageOptions<T> {
+  /** The tool the cursor belongs to. */
+  tool: string;
+  /** The filter the cursor belongs to: a cursor is refused with any other. */
+  filter: Record<string, unknown>;
+  /** The caller's cursor, if any. */
+  cursor: string | undefined;
+  limit: number;
+  /** Rows in the tool's order after the row with this key (all rows when undefined), at most `count`. */
+  fetch: (after: string | undefined, count: number) => Promise<readonly T[]>;
+  /** The sort key of a row: what the next page starts after. */
+  keyOf: (row: T) => string;
+}
+
+/**
+ * One page of a keyset-paginated list and the cursor for the next: the cursor is checked, one row
+ * more than the page is fetched (so whether another page exists costs no second query), and the
+ * next cursor, bound to the same tool and filter, is null on the last page.
+ */
+export async function keysetPage<T>(
+  options: KeysetPageOptions<T>,
+): Promise<{ rows: T[]; next_cursor: string | null }> {
+  const { tool, filter, cursor, limit } = options;
+  const after = cursor === undefined ? undefined : decodeCursor(tool, cursor, filter);
+  const fetched = await options.fetch(after, limit + 1);
+  const rows = fetched.slice(0, limit);
+  const last = rows.at(-1);
+  return {
+    rows,
+    next_cursor:
+      fetched.length > limit && last !== undefined ? encodeCursor(tool, options.keyOf(last), filter) : null,
+  };
+}

@@ -204,7 +204,8 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       schema: apiObjectSchema,
     });
     const task = object === undefined ? undefined : toTask(object);
-    if (task?.status === 'open') return task;
+    // What the store remembers is trusted only for what HubSpot says of the task itself.
+    if (task?.status === 'open' && task.domain === input.domain && task.kind === input.kind) return task;
     await this.#openTasks.forget(slot, q);
     return undefined;
   }

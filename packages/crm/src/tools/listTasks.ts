@@ -1,4 +1,4 @@
-import { decodeCursor, defineTool, encodeCursor } from '@tollgate/core';
+import { defineTool, keysetPage } from '@tollgate/core';
 import * as z from 'zod';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { domainInput, TASK_KINDS, taskSchema } from '../schemas.ts';
@@ -28,14 +28,14 @@ export const listTasksTool = (crm: CrmAdapter) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor('list_tasks', cursor, filter);
-      const rows = await crm.listTasks(filter, after, limit + 1);
-      const tasks = rows.slice(0, limit);
-      const last = tasks.at(-1);
-      return {
-        tasks,
-        next_cursor:
-          rows.length > limit && last !== undefined ? encodeCursor('list_tasks', last.id, filter) : null,
-      };
+      const { rows, next_cursor } = await keysetPage({
+        tool: 'list_tasks',
+        filter,
+        cursor,
+        limit,
+        fetch: (after, count) => crm.listTasks(filter, after, count),
+        keyOf: (task) => task.id,
+      });
+      return { tasks: rows, next_cursor };
     },
   });

@@ -1,4 +1,4 @@
-import { decodeCursor, defineTool, encodeCursor } from '@tollgate/core';
+import { defineTool, keysetPage } from '@tollgate/core';
 import * as z from 'zod';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { domainInput, LEAD_STATUSES, leadSchema } from '../schemas.ts';
@@ -29,15 +29,14 @@ export const searchLeadsTool = (crm: CrmAdapter) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor('search_leads', cursor, filter);
-      // One extra row tells whether another page exists without a second query.
-      const rows = await crm.searchLeads(filter, after, limit + 1);
-      const leads = rows.slice(0, limit);
-      const last = leads.at(-1);
-      return {
-        leads,
-        next_cursor:
-          rows.length > limit && last !== undefined ? encodeCursor('search_leads', last.email, filter) : null,
-      };
+      const { rows, next_cursor } = await keysetPage({
+        tool: 'search_leads',
+        filter,
+        cursor,
+        limit,
+        fetch: (after, count) => crm.searchLeads(filter, after, count),
+        keyOf: (lead) => lead.email,
+      });
+      return { leads: rows, next_cursor };
     },
   });

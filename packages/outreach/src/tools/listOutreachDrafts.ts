@@ -1,4 +1,4 @@
-import { decodeCursor, defineTool, encodeCursor } from '@tollgate/core';
+import { defineTool, keysetPage } from '@tollgate/core';
 import * as z from 'zod';
 import type { DraftStore } from '../DraftStore.ts';
 import { draftFilter, draftSchema } from '../schemas.ts';
@@ -22,16 +22,14 @@ export const listOutreachDraftsTool = (drafts: DraftStore) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ filter, cursor, limit }) => {
-      const after = cursor === undefined ? undefined : decodeCursor('list_outreach_drafts', cursor, filter);
-      const rows = await drafts.list(filter, after, limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        drafts: page,
-        next_cursor:
-          rows.length > limit && last !== undefined
-            ? encodeCursor('list_outreach_drafts', last.id, filter)
-            : null,
-      };
+      const { rows, next_cursor } = await keysetPage({
+        tool: 'list_outreach_drafts',
+        filter,
+        cursor,
+        limit,
+        fetch: (after, count) => drafts.list(filter, after, count),
+        keyOf: (draft) => draft.id,
+      });
+      return { drafts: rows, next_cursor };
     },
   });

@@ -1,4 +1,4 @@
-import { decodeCursor, defineTool, encodeCursor } from '@tollgate/core';
+import { defineTool, keysetPage } from '@tollgate/core';
 import * as z from 'zod';
 import { runQuery } from '../QueryRunner.ts';
 import { nullableNumber, nullableString, parseRows } from '../rows.ts';
@@ -43,23 +43,24 @@ export const listAccountsTool = (warehouse: WarehouseContext) =>
       next_cursor: z.string().nullable().describe('Cursor for the next page, or null when this is the last'),
     }),
     handler: async ({ segment, cursor, limit }) => {
-      const after = cursor === undefined ? '' : decodeCursor('list_accounts', cursor, { segment });
-      const result = await runQuery(
-        warehouse.db,
-        'tools.list_accounts',
-        warehouse.config.tools.list_accounts,
-        { segment, after, limit: limit + 1 },
-        warehouse.limits,
-      );
-      const rows = parseRows(accountRow, result.rows, 'tools.list_accounts');
-      const accounts = rows.slice(0, limit);
-      const last = accounts.at(-1);
-      return {
-        accounts,
-        next_cursor:
-          rows.length > limit && last !== undefined
-            ? encodeCursor('list_accounts', last.domain, { segment })
-            : null,
-      };
+      const { rows, next_cursor } = await keysetPage({
+        tool: 'list_accounts',
+        filter: { segment },
+        cursor,
+        limit,
+        fetch: async (after, count) => {
+          const result = await runQuery(
+            warehouse.db,
+            'tools.list_accounts',
+            warehouse.config.tools.list_accounts,
+            // The configured query pages with `domain > :after`; the first page starts after ''.
+            { segment, after: after ?? '', limit: count },
+            warehouse.limits,
+          );
+          return parseRows(accountRow, result.rows, 'tools.list_accounts');
+        },
+        keyOf: (account) => account.domain,
+      });
+      return { accounts: rows, next_cursor };
     },
   });
