@@ -31,6 +31,9 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return portable(rest) as Record<string, unknown>;
 }
 
+/** Keywords whose value is data, never a schema. */
+const VALUES = new Set(['default', 'examples', 'enum', 'const']);
+
 /** Keywords that describe a schema rather than constrain it. */
 const ANNOTATIONS = new Set([
   'description',
@@ -63,6 +66,8 @@ export function portable(node: unknown): unknown {
         ];
       }
       if (key === 'additionalProperties' && isUnconstrained(value)) return [key, true];
+      // Values, not schemas: a default or an enum is kept exactly as written.
+      if (VALUES.has(key)) return [key, value];
       return [key, portable(value)];
     }),
   ) as Record<string, unknown>;
