@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { type Database, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { borrowed } from '@tollgate/core/testing';
 import { type Backend, backends } from '@tollgate/core/testing/backends';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
 import { expect } from 'vitest';
@@ -92,15 +93,7 @@ export function sharedServerDatabase() {
   let shared: Awaited<ReturnType<Backend['open']>> | undefined;
   const db = (): Database => {
     if (shared === undefined) throw new Error('open() the shared database first, in beforeAll');
-    const { db } = shared;
-    return {
-      kind: db.kind,
-      location: db.location,
-      query: (sql, params) => db.query(sql, params),
-      exec: (sql) => db.exec(sql),
-      transaction: (fn) => db.transaction(fn),
-      close: async () => {},
-    };
+    return borrowed(shared.db);
   };
   return {
     open: async () => {

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { type Database, type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core';
-import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
+import { borrowed, captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
 import type { Backend } from '@tollgate/core/testing/backends';
 import {
   type EnrichmentSimulator,
@@ -45,18 +45,6 @@ export function signals(result: CallResult): AccountSignals {
 export function failure(result: CallResult): ToolErrorEnvelope['error'] {
   expect(result.isError).toBe(true);
   return toolErrorEnvelopeSchema.parse(result.structuredContent).error;
-}
-
-/** The shared database minus `close`, so the servers of each test can borrow it. */
-function borrowed(db: Database): Database {
-  return {
-    kind: db.kind,
-    location: db.location,
-    query: (sql, params) => db.query(sql, params),
-    exec: (sql) => db.exec(sql),
-    transaction: (fn) => db.transaction(fn),
-    close: async () => {},
-  };
 }
 
 /**

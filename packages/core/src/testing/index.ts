@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { TollgateServer } from '../server/createServer.ts';
+import type { Database } from '../store/Database.ts';
 import type { Principal } from '../tool/defineTool.ts';
 
 export interface InProcessOptions {
@@ -79,4 +80,19 @@ export function captureLogs(): LogCapture {
   const lines = () => buffer.split('\n').filter((line) => line !== '');
   const events = () => lines().map((line) => JSON.parse(line) as Record<string, unknown>);
   return { stream, lines, events, calls: () => events().filter((event) => event.event === 'tool_call') };
+}
+
+/**
+ * A database shared by the servers of several tests: the same connection, minus `close`, so a server
+ * closing at the end of its test leaves it open for the next one. The test file closes it itself.
+ */
+export function borrowed(db: Database): Database {
+  return {
+    kind: db.kind,
+    location: db.location,
+    query: (sql, params) => db.query(sql, params),
+    exec: (sql) => db.exec(sql),
+    transaction: (fn) => db.transaction(fn),
+    close: async () => {},
+  };
 }
