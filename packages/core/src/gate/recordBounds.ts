@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import type * as z from 'zod';
+import { defOf, unwrapChain } from '../tool/schemaWalk.ts';
 
 /*
  * A call record is written for every call, whatever its arguments, so it must not be something a
@@ -48,20 +49,8 @@ export function boundValue(value: unknown, limits: RecordLimits, depth = 0): unk
   return kept;
 }
 
-type Def = { type: string; [key: string]: unknown };
-const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
-const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
-
-function core(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (let hops = 0; hops < 32; hops++) {
-    const def = defOf(current);
-    const next = WRAPPERS.has(def.type) ? def.innerType : def.type === 'pipe' ? def.in : undefined;
-    if (!(next instanceof z.ZodType)) return current;
-    current = next;
-  }
-  return current;
-}
+/** The schema under its wrappers (optional, default, pipe input, …). */
+const core = (schema: z.ZodType): z.ZodType => unwrapChain(schema).at(-1) ?? schema;
 
 /**
  * The arguments with the value of every key the schema would drop replaced by {@link UNKNOWN_KEY},

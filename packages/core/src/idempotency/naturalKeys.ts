@@ -128,33 +128,33 @@ export function normalizeEmail(input: string): string | null {
   return check.ok ? check.email : null;
 }
 
-/** A company domain, normalized before it is checked or stored: the stable id of an account. */
-export function domainSchema(description: string) {
+/** A string schema that stores the key `toKey` makes of the value, or refuses it with the reason. */
+function naturalKeySchema(min: number, max: number, toKey: (value: string) => string | { reason: string }) {
   return z
     .string()
-    .min(1)
-    .max(2048)
+    .min(min)
+    .max(max)
     .transform((value, ctx) => {
-      const check = checkDomain(value);
-      if (check.ok) return check.domain;
-      ctx.addIssue({ code: 'custom', message: check.reason });
+      const key = toKey(value);
+      if (typeof key === 'string') return key;
+      ctx.addIssue({ code: 'custom', message: key.reason });
       return z.NEVER;
-    })
-    .describe(description);
+    });
+}
+
+/** A company domain, normalized before it is checked or stored: the stable id of an account. */
+export function domainSchema(description: string) {
+  return naturalKeySchema(1, 2048, (value) => {
+    const check = checkDomain(value);
+    return check.ok ? check.domain : check;
+  }).describe(description);
 }
 
 /** An email address, trimmed and lower-cased (its domain in ASCII form) before it is checked or
  * stored: the stable id of a lead. */
 export function emailSchema(description: string) {
-  return z
-    .string()
-    .min(3)
-    .max(320)
-    .transform((value, ctx) => {
-      const check = checkEmail(value);
-      if (check.ok) return check.email;
-      ctx.addIssue({ code: 'custom', message: check.reason });
-      return z.NEVER;
-    })
-    .describe(description);
+  return naturalKeySchema(3, 320, (value) => {
+    const check = checkEmail(value);
+    return check.ok ? check.email : check;
+  }).describe(description);
 }

@@ -60,6 +60,13 @@ const SNAPSHOT = '.pglite-empty.tar';
  * it is missing (an install that ran no scripts), each home makes its own on first use, as above.
  */
 export function shippedPgliteSnapshot(): string {
+  shippedPath ??= findShippedPgliteSnapshot();
+  return shippedPath;
+}
+
+let shippedPath: string | undefined;
+
+function findShippedPgliteSnapshot(): string {
   // The package exports no package.json; its entry point sits below the package's directory.
   let pglite = dirname(requireHere.resolve('@electric-sql/pglite'));
   while (!existsSync(join(pglite, 'package.json')) && dirname(pglite) !== pglite) pglite = dirname(pglite);

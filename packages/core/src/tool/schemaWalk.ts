@@ -11,16 +11,16 @@ export function sensitive<T extends z.ZodType>(schema: T): T {
   return schema.meta({ sensitive: true });
 }
 
-type Def = { type: string; [key: string]: unknown };
+export type Def = { type: string; [key: string]: unknown };
 
-function defOf(schema: z.ZodType): Def {
+export function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
 
 /** The chain of wrapper schemas around a field, outermost first, ending at the core schema. */
-function unwrapChain(schema: z.ZodType): z.ZodType[] {
+export function unwrapChain(schema: z.ZodType): z.ZodType[] {
   const chain = [schema];
   let current = schema;
   for (;;) {
