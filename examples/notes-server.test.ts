@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
@@ -7,17 +10,21 @@ const serverPath = fileURLToPath(new URL('./notes-server.ts', import.meta.url));
 const API_KEY = 'notes-upstream-key-5up3r-s3cr3t';
 
 let client: Client | undefined;
+const homes: string[] = [];
 afterEach(async () => {
   await client?.close();
   client = undefined;
+  for (const home of homes.splice(0)) await rm(home, { recursive: true, force: true });
 });
 
 /** Starts the example as a real child process over stdio, the way Claude Code starts a server. */
 async function start(env: Record<string, string> = {}) {
+  const home = await mkdtemp(join(tmpdir(), 'tollgate-notes-'));
+  homes.push(home);
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: ['--import', 'tsx', serverPath],
-    env: { PATH: process.env.PATH ?? '', NOTES_API_KEY: API_KEY, ...env },
+    env: { PATH: process.env.PATH ?? '', NOTES_API_KEY: API_KEY, TOLLGATE_HOME: home, ...env },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -46,6 +53,12 @@ describe('the notes example as a stdio child process', () => {
       _meta: { 'tollgate/attempt': 2 },
     });
     expect(created.structuredContent).toEqual({ id: 'n-1', text: 'call acme' });
+    const again = await client.callTool({
+      name: 'add_note',
+      arguments: { text: 'call acme', idempotency_key: 'n-1' },
+    });
+    expect(again.structuredContent).toEqual(created.structuredContent);
+    expect(again._meta).toMatchObject({ 'tollgate/replayed': true });
     const read = await client.callTool({ name: 'get_note', arguments: { id: 'n-1' } });
     expect(read.structuredContent).toEqual({ id: 'n-1', text: 'call acme' });
 
@@ -53,7 +66,7 @@ describe('the notes example as a stdio child process', () => {
       () =>
         stderr()
           .split('\n')
-          .filter((line) => line.includes('"tool_call"')).length >= 2,
+          .filter((line) => line.includes('"tool_call"')).length >= 3,
     );
     const events = stderr()
       .split('\n')
@@ -61,6 +74,7 @@ describe('the notes example as a stdio child process', () => {
       .map((line) => JSON.parse(line));
     expect(events.map((event) => [event.tool, event.outcome, event.attempt, event.principal])).toEqual([
       ['add_note', 'ok', 2, 'local'],
+      ['add_note', 'ok', 1, 'local'],
       ['get_note', 'ok', 1, 'local'],
     ]);
   });

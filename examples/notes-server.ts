@@ -1,15 +1,17 @@
 /**
- * A small Tollgate server: two tools over an in-memory map. Run it over stdio:
+ * A small Tollgate server: a read tool and a create tool over the server's own store. Run it over
+ * stdio:
  *   npx tsx examples/notes-server.ts
  * or over Streamable HTTP:
  *   npx tsx examples/notes-server.ts --http 3333
- * NOTES_SCOPES narrows what it grants (default: notes:read notes:create); NOTES_API_KEY is treated
- * as an upstream credential and never appears in results or logs.
+ * Notes live in embedded PGlite under $TOLLGATE_HOME/notes (default ~/.tollgate), next to the
+ * idempotency keys, and each note commits in the same transaction as its key: a retried add_note
+ * returns the first note, never a second one. NOTES_SCOPES narrows what the server grants (default:
+ * every scope its tools need); NOTES_API_KEY stands in for an upstream credential and never appears
+ * in results or logs.
  */
 import { createServer, defineTool, NotFoundError } from '@tollgate/core';
 import * as z from 'zod';
-
-const notes = new Map<string, { id: string; text: string }>();
 
 const note = z.object({
   id: z.string().describe('The note id'),
@@ -18,32 +20,32 @@ const note = z.object({
 
 const getNote = defineTool({
   name: 'get_note',
-  title: 'Get note',
   description: 'Read one note by its id.',
   scopes: ['notes:read'],
   kind: 'read',
-  input: z.object({ id: z.string().min(1).describe('The note id, as returned by add_note') }),
+  input: z.object({ id: z.string().min(1).max(255).describe('The note id, as returned by add_note') }),
   output: note,
-  handler: ({ id }) => {
-    const found = notes.get(id);
-    if (!found) throw new NotFoundError(`No note with id ${id}.`, { hint: 'Call add_note first.' });
-    return found;
+  handler: async ({ id }, { db }) => {
+    const { rows } = await db.query<{ id: string; text: string }>(
+      'SELECT id, text FROM notes WHERE id = $1',
+      [id],
+    );
+    if (!rows[0]) throw new NotFoundError(`No note with id ${id}.`, { hint: 'Call add_note first.' });
+    return rows[0];
   },
 });
 
 const addNote = defineTool({
   name: 'add_note',
-  title: 'Add note',
   description: 'Store a new note. Repeating a call with the same idempotency_key stores nothing new.',
   scopes: ['notes:create'],
   kind: 'create',
   input: z.object({ text: z.string().min(1).max(2000).describe('What to write down') }),
   output: note,
-  handler: ({ text, idempotency_key }) => {
+  handler: async ({ text, idempotency_key }, { db }) => {
     if (text.includes('crash')) throw new Error(`storage failed using key ${process.env.NOTES_API_KEY}`);
-    const created = { id: idempotency_key, text };
-    notes.set(created.id, created);
-    return created;
+    await db.query('INSERT INTO notes (id, text) VALUES ($1, $2)', [idempotency_key, text]);
+    return { id: idempotency_key, text };
   },
 });
 
@@ -51,14 +53,12 @@ const server = createServer({
   name: 'notes',
   version: '1.0.0',
   tools: [getNote, addNote],
-  grantedScopes: (process.env.NOTES_SCOPES ?? 'notes:read notes:create').split(/[\s,]+/).filter(Boolean),
+  migrations: [
+    { version: 1, name: 'notes', sql: 'CREATE TABLE notes (id text PRIMARY KEY, text text NOT NULL)' },
+  ],
+  ...(process.env.NOTES_SCOPES ? { grantedScopes: process.env.NOTES_SCOPES.split(/[\s,]+/) } : {}),
   secrets: [process.env.NOTES_API_KEY],
 });
 
 const httpFlag = process.argv.indexOf('--http');
-if (httpFlag === -1) {
-  server.serveStdio();
-} else {
-  const listener = await server.listen({ port: Number(process.argv[httpFlag + 1] ?? 0) });
-  process.stderr.write(`notes server listening on ${listener.url}\n`);
-}
+await server.start(httpFlag === -1 ? {} : { http: { port: Number(process.argv[httpFlag + 1] ?? 0) } });

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, openPostgres } from '@tollgate/core';
+import { migrate, openPostgres } from '@tollgate/core/store';
 import {
   type CrmSimulator,
   DEFAULT_SEED,

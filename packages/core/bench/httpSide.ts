@@ -92,9 +92,10 @@ async function serveTollgate(publicJwk: JWK | undefined): Promise<{ url: URL; cl
     secrets: ['bench-upstream-credential-0123456789'],
     log: { destination: '/dev/null' },
   });
-  const listener = await server.listen(
-    publicJwk === undefined ? {} : { auth: { issuer: ISSUER, keys: { keys: [publicJwk] } } },
-  );
+  const listener = await server.start({
+    http: publicJwk === undefined ? {} : { auth: { issuer: ISSUER, keys: { keys: [publicJwk] } } },
+    process: false,
+  });
   return { url: listener.url, close: () => listener.close() };
 }
 

@@ -1,11 +1,7 @@
-import {
-  createStoredServer,
-  type Database,
-  type LoggerOptions,
-  openServerDatabase,
-  type StoredServer,
-  serverSettingsFromEnv,
-} from '@tollgate/core';
+import { createServer, type TollgateServer } from '@tollgate/core';
+import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
+import type { Database } from '@tollgate/core/store';
+import type { LoggerOptions } from '@tollgate/core/telemetry';
 import type { CrmAdapter } from './adapter/CrmAdapter.ts';
 import { crmAdapterFromEnv } from './adapter/crmAdapterFromEnv.ts';
 import { crmMigrations } from './adapter/migrations.ts';
@@ -28,7 +24,7 @@ export interface CrmServerOptions {
   idempotency?: { leaseMs?: number; retentionMs?: number };
 }
 
-export interface CrmServer extends StoredServer {
+export interface CrmServer extends TollgateServer {
   adapter: CrmAdapter;
 }
 
@@ -36,10 +32,10 @@ export interface CrmServer extends StoredServer {
 export async function createCrmServer(options: CrmServerOptions): Promise<CrmServer> {
   const adapter: CrmAdapter = options.adapter ?? new SqlCrmAdapter(options.db);
   adapter.attachStore?.(options.db);
-  const stored = await createStoredServer({
+  const server = createServer({
     name: 'crm',
     version: CRM_VERSION,
-    db: options.db,
+    store: options.db,
     migrations: crmMigrations,
     tools: crmTools(adapter),
     grantedScopes: options.grantedScopes ?? CRM_SCOPES,
@@ -52,7 +48,7 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
       'create_task needs an idempotency_key you keep for retries of the same task.',
     onClose: () => adapter.close(),
   });
-  return { ...stored, adapter };
+  return Object.assign(server, { adapter });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { type Database, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
+import type { Database } from '@tollgate/core/store';
 import { borrowed } from '@tollgate/core/testing';
 import { type Backend, backends } from '@tollgate/core/testing/backends';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';

@@ -55,7 +55,7 @@ export function crmToolSuite(variant: CrmVariant): void {
       grantedScopes,
       log: { destination: captureLogs().stream },
     });
-    connection = await connectInProcess(crm.server);
+    connection = await connectInProcess(crm);
     return connection.client;
   }
 

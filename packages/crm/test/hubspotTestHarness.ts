@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
 import {
   type CrmSimulator,
@@ -50,7 +50,7 @@ export function hubSpotHarnesses() {
         adapter,
         log: { destination: logs.stream },
       });
-      const connection = await connectInProcess(crm.server);
+      const connection = await connectInProcess(crm);
       const results: unknown[] = [];
       const raw = async (name: string, args: Record<string, unknown>) => {
         const result = await connection.client.callTool({ name, arguments: args });

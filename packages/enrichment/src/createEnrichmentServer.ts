@@ -1,10 +1,7 @@
-import {
-  createStoredServer,
-  type Database,
-  type LoggerOptions,
-  openServerDatabase,
-  type StoredServer,
-} from '@tollgate/core';
+import { createServer, type TollgateServer } from '@tollgate/core';
+import { openServerDatabase } from '@tollgate/core/settings';
+import type { Database } from '@tollgate/core/store';
+import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { SignalCache } from './cache/SignalCache.ts';
 import { ENRICHMENT_SCOPES, enrichmentSettingsFromEnv } from './enrichmentSettings.ts';
 import { enrichmentMigrations } from './migrations.ts';
@@ -30,13 +27,13 @@ export interface EnrichmentServerOptions {
 }
 
 /** The enrichment MCP server: company signals from the vendor, cached in its own store. */
-export async function createEnrichmentServer(options: EnrichmentServerOptions): Promise<StoredServer> {
+export async function createEnrichmentServer(options: EnrichmentServerOptions): Promise<TollgateServer> {
   const vendor = new PdlClient(options.vendor);
   const cache = new SignalCache(options.db, options.cacheTtlMs);
-  return createStoredServer({
+  return createServer({
     name: 'enrichment',
     version: ENRICHMENT_VERSION,
-    db: options.db,
+    store: options.db,
     migrations: enrichmentMigrations,
     tools: [getAccountSignalsTool(vendor, cache)],
     grantedScopes: options.grantedScopes ?? ENRICHMENT_SCOPES,
@@ -52,7 +49,7 @@ export async function createEnrichmentServer(options: EnrichmentServerOptions): 
 /** Builds the server as `tollgate serve enrichment` does, from ENRICHMENT_* settings in the environment. */
 export async function createEnrichmentServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Promise<StoredServer> {
+): Promise<TollgateServer> {
   const settings = enrichmentSettingsFromEnv(env);
   return createEnrichmentServer({
     db: await openServerDatabase('enrichment', settings),

@@ -1,4 +1,5 @@
-import { MIN_SECRET_LENGTH, type ServerSettings, serverSettingsFromEnv } from '@tollgate/core';
+import { type ServerSettings, serverSettingsFromEnv } from '@tollgate/core/settings';
+import { MIN_SECRET_LENGTH } from '@tollgate/core/telemetry';
 import { DEFAULT_CACHE_TTL_MS } from './cache/SignalCache.ts';
 import { DEFAULT_VENDOR_TIMEOUT_MS } from './vendor/PdlClient.ts';
 

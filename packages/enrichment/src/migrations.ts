@@ -1,4 +1,4 @@
-import type { Migration } from '@tollgate/core';
+import type { Migration } from '@tollgate/core/store';
 
 /** The enrichment server's tables: the signal cache, keyed by normalized domain. */
 export const enrichmentMigrations: Migration[] = [

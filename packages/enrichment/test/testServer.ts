@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { type Database, type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core/client';
+import type { Database } from '@tollgate/core/store';
 import { borrowed, captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
 import type { Backend } from '@tollgate/core/testing/backends';
 import {
@@ -87,7 +88,7 @@ export function enrichmentHarness(backend: Backend): EnrichmentHarness {
       });
       cleanups.push(enrichment.close);
       await db().query('DELETE FROM enrichment_cache');
-      const connection = await connectInProcess(enrichment.server);
+      const connection = await connectInProcess(enrichment);
       cleanups.push(connection.close);
       const { client } = connection;
       return {

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core/store';
 import { DEFAULT_DRAFT_WINDOW_DAYS, draftWindowMs } from './draftWindowFromEnv.ts';
 import type { Draft, DraftFilter } from './schemas.ts';
 

@@ -1,11 +1,7 @@
-import {
-  createStoredServer,
-  type Database,
-  type LoggerOptions,
-  openServerDatabase,
-  type StoredServer,
-  serverSettingsFromEnv,
-} from '@tollgate/core';
+import { createServer, type TollgateServer } from '@tollgate/core';
+import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
+import type { Database } from '@tollgate/core/store';
+import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { DraftStore } from './DraftStore.ts';
 import { draftWindowMsFromEnv } from './draftWindowFromEnv.ts';
 import { outreachMigrations } from './migrations.ts';
@@ -28,12 +24,12 @@ export interface OutreachServerOptions {
 }
 
 /** The outreach MCP server: email drafts in its own store, created at most once per idempotency key. */
-export async function createOutreachServer(options: OutreachServerOptions): Promise<StoredServer> {
+export async function createOutreachServer(options: OutreachServerOptions): Promise<TollgateServer> {
   const drafts = new DraftStore(options.db, { windowMs: options.draftWindowMs });
-  return createStoredServer({
+  return createServer({
     name: 'outreach',
     version: OUTREACH_VERSION,
-    db: options.db,
+    store: options.db,
     migrations: outreachMigrations,
     tools: [createOutreachDraftTool(drafts), getOutreachDraftTool(drafts), listOutreachDraftsTool(drafts)],
     grantedScopes: options.grantedScopes ?? OUTREACH_SCOPES,
@@ -49,7 +45,7 @@ export async function createOutreachServer(options: OutreachServerOptions): Prom
 /** Builds the server as `tollgate serve outreach` does, from OUTREACH_* settings in the environment. */
 export async function createOutreachServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Promise<StoredServer> {
+): Promise<TollgateServer> {
   const settings = serverSettingsFromEnv('OUTREACH', OUTREACH_SCOPES, env);
   // Read before the database opens, so a bad value fails at once and names itself.
   const windowMs = draftWindowMsFromEnv(env);

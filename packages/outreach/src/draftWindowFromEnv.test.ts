@@ -47,7 +47,7 @@ describe('the draft window setting', () => {
     vi.stubEnv('TOLLGATE_HOME', home);
     vi.stubEnv('TOLLGATE_LOG_LEVEL', 'silent');
     const outreach = await createOutreachServerFromEnv({ OUTREACH_DRAFT_WINDOW_DAYS: '0' });
-    const { client, close } = await connectInProcess(outreach.server);
+    const { client, close } = await connectInProcess(outreach);
     try {
       const { tools } = await client.listTools();
       const description = tools.find((tool) => tool.name === 'create_outreach_draft')?.description;

@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { type Database, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
+import type { Database } from '@tollgate/core/store';
 import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/core/testing';
 import { backends } from '@tollgate/core/testing/backends';
 import fc from 'fast-check';
@@ -33,7 +34,7 @@ describe.each(backends())('the outreach server on $name', (backend) => {
       ...options,
     });
     cleanups.push(outreach.close);
-    const connection: InProcessConnection = await connectInProcess(outreach.server);
+    const connection: InProcessConnection = await connectInProcess(outreach);
     cleanups.push(connection.close);
     return connection.client;
   }

@@ -1,11 +1,11 @@
 import {
-  type Database,
   ForbiddenError,
   InvalidInputError,
   TimeoutError,
   ToolError,
   UpstreamUnavailableError,
 } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
 import * as z from 'zod';
 import { compileSql, type ParamSpec, type QuerySpec } from './config.ts';
 

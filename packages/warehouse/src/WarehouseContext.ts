@@ -1,4 +1,4 @@
-import type { Database } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
 import type { WarehouseConfig } from './config.ts';
 import type { QueryLimits } from './QueryRunner.ts';
 

@@ -1,13 +1,7 @@
-import {
-  createServer,
-  type Database,
-  type LoggerOptions,
-  migrate,
-  openServerDatabase,
-  serverSettingsFromEnv,
-  type TollgateServer,
-  whenOpen,
-} from '@tollgate/core';
+import { createServer, type TollgateServer } from '@tollgate/core';
+import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
+import { type Database, migrate, whenOpen } from '@tollgate/core/store';
+import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { loadWarehouseConfig, type WarehouseConfig } from './config.ts';
 import { seedDemoWarehouse } from './demoData.ts';
 import { demoWarehouseMigrations } from './migrations.ts';
@@ -32,18 +26,13 @@ export interface WarehouseServerOptions {
   log?: Omit<LoggerOptions, 'redactor'>;
 }
 
-export interface WarehouseServer {
-  server: TollgateServer;
-  db: Database;
-  close(): Promise<void>;
-}
-
 /**
- * The warehouse MCP server. It only reads, so it keeps no idempotency keys and never writes to a
- * real warehouse: only the embedded demo database gets a schema and data — when it opens, which
+ * The warehouse MCP server. It only reads, so it has no store of its own (no idempotency keys: it
+ * has no create tool) and never writes to a real warehouse: `db` is the warehouse, closed with the
+ * server; only the embedded demo database gets a schema and data — when it opens, which
  * for a store opened on first use (`openServerDatabase`) is the first call that queries it.
  */
-export async function createWarehouseServer(options: WarehouseServerOptions): Promise<WarehouseServer> {
+export async function createWarehouseServer(options: WarehouseServerOptions): Promise<TollgateServer> {
   const { db } = options;
   const { demo } = options;
   if (demo) {
@@ -58,7 +47,7 @@ export async function createWarehouseServer(options: WarehouseServerOptions): Pr
     config,
     limits: { timeoutMs: config.statement_timeout_ms, maxRows: config.max_rows },
   };
-  const server = createServer({
+  return createServer({
     name: 'warehouse',
     version: WAREHOUSE_VERSION,
     tools: [
@@ -72,8 +61,9 @@ export async function createWarehouseServer(options: WarehouseServerOptions): Pr
     instructions: 'Read-only warehouse: accounts, product usage, and named queries. No free-form SQL.',
     ...(options.principal === undefined ? {} : { principal: options.principal }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ready: () => db.query('select 1'),
+    onClose: () => db.close(),
   });
-  return { server, db, close: () => db.close() };
 }
 
 /**
@@ -84,7 +74,7 @@ export async function createWarehouseServer(options: WarehouseServerOptions): Pr
  */
 export async function createWarehouseServerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-): Promise<WarehouseServer> {
+): Promise<TollgateServer> {
   const settings = serverSettingsFromEnv('WAREHOUSE', WAREHOUSE_SCOPES, env);
   const accounts = Number(env.WAREHOUSE_DEMO_ACCOUNTS ?? 400);
   if (!Number.isInteger(accounts) || accounts < 1) {

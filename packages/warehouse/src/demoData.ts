@@ -1,4 +1,4 @@
-import type { Database } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
 import { DEFAULT_SEED, type DemoCompany, demoCompanies, Random, type Seed } from '@tollgate/simulators';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -12,7 +12,6 @@ export {
   createWarehouseServerFromEnv,
   WAREHOUSE_SCOPES,
   WAREHOUSE_VERSION,
-  type WarehouseServer,
   type WarehouseServerOptions,
 } from './createWarehouseServer.ts';
 export { type DemoWarehouseOptions, seedDemoWarehouse } from './demoData.ts';

@@ -1,4 +1,4 @@
-import type { Migration } from '@tollgate/core';
+import type { Migration } from '@tollgate/core/store';
 
 /** The demo warehouse's schema (embedded mode only: a real warehouse is never migrated). */
 export const demoWarehouseMigrations: Migration[] = [

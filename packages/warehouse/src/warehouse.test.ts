@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { toolErrorEnvelopeSchema } from '@tollgate/core';
+import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import { captureLogs, connectInProcess } from '@tollgate/core/testing';
 import { type Backend, backends } from '@tollgate/core/testing/backends';
 import { DEFAULT_SEED, demoCompanies } from '@tollgate/simulators';
@@ -17,7 +17,7 @@ async function open(backend: Backend, config?: WarehouseConfig) {
     ...(config ? { config } : {}),
     log: { destination: captureLogs().stream },
   });
-  const connection = await connectInProcess(warehouse.server);
+  const connection = await connectInProcess(warehouse);
   return {
     client: connection.client,
     db: test.db,

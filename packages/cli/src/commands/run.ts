@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { openDatabase, pgliteSnapshot, startTracing, tollgateHome } from '@tollgate/core';
+import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core/store';
+import { startTracing } from '@tollgate/core/telemetry';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
 import { exitStatus, StopSignals } from '../nightlyEnding.ts';

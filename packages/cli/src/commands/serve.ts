@@ -1,15 +1,10 @@
-import { httpAuthFromEnv, type Serving, StdioTransport, serve } from '@tollgate/core';
+import { StdioTransport, type TollgateServer } from '@tollgate/core';
+import { httpAuthFromEnv } from '@tollgate/core/settings';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { port } from '../parsers.ts';
 
-interface Startable {
-  server: Parameters<typeof serve>[0];
-  db: { query(sql: string): Promise<unknown> };
-  close(): Promise<void>;
-}
-
 /** Every server `tollgate serve` can start, each configured from its own environment variables. */
-const SERVERS: Record<string, { prefix: string; describe: string; start: () => Promise<Startable> }> = {
+const SERVERS: Record<string, { prefix: string; describe: string; start: () => Promise<TollgateServer> }> = {
   crm: {
     prefix: 'CRM',
     describe: 'CRM accounts, leads, tasks and owners (CRM_SCOPES, CRM_DATABASE_URL, CRM_DATA_DIR)',
@@ -84,22 +79,25 @@ export function serveCommand(): Command {
         void stdio?.ended.then(() => {
           if (!handedOver) process.exit(0);
         });
-        const started = await entry.start();
+        const server = await entry.start();
         handedOver = true;
-        const serving: Serving = await serve(started.server, {
-          http: options.http ?? false,
-          port: options.port,
-          host: options.host,
-          ...(options.allowedHosts
-            ? { allowedHosts: options.allowedHosts.split(',').map((h) => h.trim()) }
-            : {}),
-          ...auth,
-          ready: () => started.db.query('select 1'),
-          onClose: started.close,
-          ...(stdio ? { stdio } : {}),
+        await server.start({
+          ...(options.http
+            ? {
+                http: {
+                  port: options.port,
+                  host: options.host,
+                  ...(options.allowedHosts
+                    ? { allowedHosts: options.allowedHosts.split(',').map((h) => h.trim()) }
+                    : {}),
+                  ...auth,
+                },
+              }
+            : stdio
+              ? { stdio }
+              : {}),
           ...(options.ignoreInterrupt ? { ignoreInterrupt: true } : {}),
         });
-        void serving;
       },
     );
 }

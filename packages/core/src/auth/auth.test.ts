@@ -2,8 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../server/createServer.ts';
-import type { HttpListener } from '../server/http.ts';
+import { createServer, type Serving } from '../server/createServer.ts';
 import { makeTool, probeTool } from '../testing/fixtures.ts';
 import { captureLogs } from '../testing/index.ts';
 import { protectedResourceMetadataUrl } from './resourceServer.ts';
@@ -409,15 +408,19 @@ describe('a server with token auth over HTTP', () => {
     name: 'authed',
     version: '1.0.0',
     tools: [probeTool, makeTool],
+    store: { memory: true },
     grantedScopes: ['probe:read', 'things:create'],
     log: { destination: logs.stream },
   });
   let key: SigningKey;
-  let listener: HttpListener;
+  let listener: Serving & { url: URL };
   let resource: string;
   beforeAll(async () => {
     key = await signingKey('k1');
-    listener = await server.listen({ auth: { issuer: ISSUER, keys: { keys: [key.jwk] } } });
+    listener = await server.start({
+      http: { auth: { issuer: ISSUER, keys: { keys: [key.jwk] } } },
+      process: false,
+    });
     resource = listener.url.href;
   });
   afterAll(() => listener.close());

@@ -102,14 +102,14 @@ export interface CompiledTool {
 export function compileTool(definition: ToolDefinition): CompiledTool {
   const listing = {
     name: definition.name,
-    title: definition.title,
+    title: definition.annotations.title,
     description: definition.description,
-    inputSchema: jsonSchema(definition.inputSchema, 'input'),
+    inputSchema: jsonSchema(definition.argumentsSchema, 'input'),
     // A failing call answers with the error envelope, and clients that validate structuredContent
     // even on isError results (SDK v1) must accept it: the advertised schema admits both shapes.
     outputSchema: { type: 'object', anyOf: [jsonSchema(definition.output, 'output'), errorEnvelopeJson] },
     annotations: definition.annotations,
     _meta: { 'tollgate/scopes': [...definition.scopes], 'tollgate/kind': definition.kind },
   } as unknown as Tool;
-  return { definition, listing, sensitivePaths: sensitivePaths(definition.inputSchema) };
+  return { definition, listing, sensitivePaths: sensitivePaths(definition.argumentsSchema) };
 }

@@ -1,12 +1,13 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from '../server/createServer.ts';
+import { createServer, type TollgateServer } from '../server/createServer.ts';
 import { makeTool, probeTool } from '../testing/fixtures.ts';
 import { captureLogs, connectInProcess, type InProcessConnection } from '../testing/index.ts';
 import { toolErrorEnvelopeSchema } from './CompiledTool.ts';
 
 const SECRET = 'sk_live_9f8e7d6c5b4a';
 
+const servers: TollgateServer[] = [];
 function setup(grantedScopes: string[] = ['probe:read', 'things:create']) {
   const logs = captureLogs();
   const server = createServer({
@@ -15,8 +16,10 @@ function setup(grantedScopes: string[] = ['probe:read', 'things:create']) {
     tools: [probeTool, makeTool],
     grantedScopes,
     secrets: [SECRET],
+    store: { memory: true },
     log: { destination: logs.stream },
   });
+  servers.push(server);
   return { server, logs };
 }
 
@@ -24,6 +27,7 @@ let connection: InProcessConnection | undefined;
 afterEach(async () => {
   await connection?.close();
   connection = undefined;
+  for (const server of servers.splice(0)) await server.close();
 });
 
 async function connect(grantedScopes?: string[], era: 'modern' | 'legacy' = 'modern') {

@@ -12,7 +12,6 @@ import type { CallContext, GateStep, Outcome } from './CallContext.ts';
 import { type CompiledTool, compileTool } from './CompiledTool.ts';
 import { compose } from './compose.ts';
 import { executeStep } from './steps/execute.ts';
-import { idempotencyStep } from './steps/idempotency.ts';
 import { inputStep } from './steps/input.ts';
 import { outputStep } from './steps/output.ts';
 import { recordStep } from './steps/record.ts';
@@ -28,6 +27,7 @@ export interface GateOptions {
   recordLogger: Logger;
   redactor: Redactor;
   defaultTimeoutMs: number;
+  /** Server-enforced idempotency (see `serverIdempotency`): required when any tool is a `create`. */
   idempotency?: GateStep;
 }
 
@@ -43,6 +43,9 @@ export interface CallRequest {
   signal?: AbortSignal | (() => AbortSignal) | undefined;
 }
 
+/** Where no tool is a create, no call has a key to enforce. */
+const passThrough: GateStep = (_ctx, next) => next();
+
 /**
  * The gate every tool call passes, in order: record (outermost) → scope → input → idempotency
  * → output check → execute. The output check wraps execute, so it runs on the way back.
@@ -54,13 +57,21 @@ export class Gate {
   readonly #listings = new Map<string, Tool[]>();
 
   constructor(options: GateOptions) {
+    const creates = options.tools.filter((tool) => tool.kind === 'create').map((tool) => tool.name);
+    if (creates.length > 0 && options.idempotency === undefined) {
+      // createServer always gives one; a gate built by hand must not drop the guarantee silently.
+      throw new Error(
+        `${options.server}: ${creates.join(', ')} ${creates.length === 1 ? 'is a create tool' : 'are create tools'}, ` +
+          'and create tools need server-enforced idempotency keys: give the gate an idempotency step.',
+      );
+    }
     this.#options = options;
     this.#tools = new Map(options.tools.map((tool) => [tool.name, compileTool(tool)]));
     this.#run = compose<CallContext, Outcome>([
       recordStep,
       scopeStep,
       inputStep,
-      idempotencyStep(options.idempotency),
+      options.idempotency ?? passThrough,
       outputStep,
       executeStep,
     ]);

@@ -17,19 +17,16 @@ const here = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dir
  */
 const SERVER = [
   `const { openPglite } = await import(${here('../store/PgliteDatabase.ts')});`,
-  `const { serverIdempotency } = await import(${here('./serverIdempotency.ts')});`,
   `const { localCreate, upstreamCreate, setUpEffects, behaviours } = await import(${here('../../test/testTools.ts')});`,
   `const { createServer } = await import(${here('../server/createServer.ts')});`,
-  `const { serve } = await import(${here('../server/serve.ts')});`,
   'const [dataDir, delay] = process.argv.slice(1);',
   'const db = await openPglite({ dataDir });',
   "const upstream = await openPglite({ dataDir: dataDir + '-upstream' });",
   'await setUpEffects(db);',
   'await setUpEffects(upstream);',
-  'const idempotency = await serverIdempotency(db);',
   "behaviours.set('slow', { delayMs: Number(delay) });",
-  "const server = createServer({ name: 'crashy', version: '1', tools: [localCreate(), upstreamCreate(upstream)], grantedScopes: ['things:create'], idempotency: idempotency.step, log: { level: 'silent' } });",
-  'await serve(server, { onClose: async () => { await db.close(); await upstream.close(); } });',
+  "const server = createServer({ name: 'crashy', version: '1', tools: [localCreate(), upstreamCreate(upstream)], store: db, log: { level: 'silent' }, onClose: () => upstream.close() });",
+  'await server.start();',
 ].join('\n');
 
 async function startServer(dataDir: string, delayMs: number) {

@@ -6,8 +6,7 @@ import { createServer, type TollgateServer } from '../server/createServer.ts';
 import type { Database } from '../store/Database.ts';
 import { backends } from '../testing/backends.ts';
 import type { TestDatabase } from '../testing/databases.ts';
-import { captureLogs } from '../testing/index.ts';
-import { type ServerIdempotency, serverIdempotency } from './serverIdempotency.ts';
+import { borrowed, captureLogs } from '../testing/index.ts';
 
 const principal = { id: 'nightly', scopes: new Set(['things:create']) };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +14,7 @@ let runs = 0;
 
 describe.each(backends())('idempotency under concurrency on $name (property)', (backend) => {
   let test: TestDatabase;
-  const replicas: { server: TollgateServer; idempotency: ServerIdempotency; db: Database }[] = [];
+  const replicas: { server: TollgateServer; db: Database }[] = [];
 
   beforeAll(async () => {
     if (backend.skip) return;
@@ -25,20 +24,19 @@ describe.each(backends())('idempotency under concurrency on $name (property)', (
     // behind a load balancer would. PGlite is one process's database: all callers share it.
     const dbs = test.reopen ? [test.db, await test.reopen(), await test.reopen()] : [test.db];
     for (const db of dbs) {
-      const idempotency = await serverIdempotency(db, { leaseMs: 250 });
       const server = createServer({
         name: 'idem',
         version: '1.0.0',
         tools: [localCreate(), upstreamCreate(db)],
-        grantedScopes: ['things:create'],
-        idempotency: idempotency.step,
+        store: borrowed(db),
+        idempotency: { leaseMs: 250 },
         log: { destination: captureLogs().stream },
       });
-      replicas.push({ server, idempotency, db });
+      replicas.push({ server, db });
     }
   });
   afterAll(async () => {
-    for (const replica of replicas) replica.idempotency.close();
+    for (const replica of replicas) await replica.server.close();
     await test?.drop();
   });
 

@@ -4,16 +4,17 @@ import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
 import { backends } from '../testing/backends.ts';
 import type { TestDatabase } from '../testing/databases.ts';
-import { captureLogs } from '../testing/index.ts';
-import { type ServerIdempotency, serverIdempotency } from './serverIdempotency.ts';
+import { borrowed, captureLogs } from '../testing/index.ts';
+import { IdempotencyStore } from './IdempotencyStore.ts';
 
 const principal = { id: 'job-1', scopes: new Set(['things:create']) };
 
 describe.each(backends())('server-enforced idempotency on $name', (backend) => {
   let test: TestDatabase | undefined;
-  let idempotency: ServerIdempotency | undefined;
+  let opened: TollgateServer | undefined;
   afterEach(async () => {
-    idempotency?.close();
+    await opened?.close();
+    opened = undefined;
     await test?.drop();
     test = undefined;
     behaviours.clear();
@@ -23,17 +24,17 @@ describe.each(backends())('server-enforced idempotency on $name', (backend) => {
     test = await backend.open();
     const { db } = test;
     await setUpEffects(db);
-    idempotency = await serverIdempotency(db, options);
     const logs = captureLogs();
     const server = createServer({
       name: 'idem',
       version: '1.0.0',
       tools: [localCreate(), upstreamCreate(db)],
-      grantedScopes: ['things:create'],
-      idempotency: idempotency.step,
+      store: borrowed(db),
+      idempotency: options,
       log: { destination: logs.stream },
     });
-    return { db, server, logs, store: idempotency.store };
+    opened = server;
+    return { db, server, logs, store: new IdempotencyStore(db) };
   }
 
   const call = (
@@ -124,9 +125,11 @@ describe.each(backends())('server-enforced idempotency on $name', (backend) => {
 
     it('stores nothing for input that fails validation', async () => {
       const { db, server } = await setup();
+      // A first call readies the store; the bad one must then leave no key behind.
+      await call(server, 'create_local', { label: 'other', idempotency_key: 'k0' });
       const bad = await call(server, 'create_local', { label: '', idempotency_key: 'k1' });
       expect(errorOf(bad).code).toBe('invalid_input');
-      const { rows } = await db.query('SELECT * FROM tollgate_idempotency');
+      const { rows } = await db.query("SELECT * FROM tollgate_idempotency WHERE key = 'k1'");
       expect(rows).toEqual([]);
       const good = await call(server, 'create_local', { label: 'fixed', idempotency_key: 'k1' });
       expect(good.structuredContent).toMatchObject({ label: 'fixed' });

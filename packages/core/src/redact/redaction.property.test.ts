@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServer } from '../server/createServer.ts';
+import { freshPglite, type TestDatabase } from '../testing/databases.ts';
 import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
+import { borrowed, captureLogs } from '../testing/index.ts';
 import { REDACTED } from './Redactor.ts';
 
 type Placement = (secret: string) => { name: string; arguments: Record<string, unknown> };
@@ -46,6 +47,12 @@ const secretArb = fc
   .filter((s) => !REDACTED.includes(s) && !s.includes(REDACTED));
 
 describe('redaction (property)', () => {
+  // One store for every server: idempotency keys are where a secret used as a key could leak from.
+  let test: TestDatabase;
+  beforeAll(async () => {
+    test = await freshPglite(inject('pgliteSnapshot'));
+  });
+  afterAll(() => test.drop());
   it('never lets a configured secret reach the call record or the tool result', async () => {
     await fc.assert(
       fc.asyncProperty(secretArb, fc.constantFrom(...Object.keys(placements)), async (secret, where) => {
@@ -56,6 +63,7 @@ describe('redaction (property)', () => {
           tools: [probeTool, makeTool],
           grantedScopes: ['probe:read', 'things:create'],
           secrets: [secret],
+          store: borrowed(test.db),
           log: { destination: logs.stream },
         });
         const call = (placements[where] as Placement)(secret);
@@ -63,6 +71,7 @@ describe('redaction (property)', () => {
           ...call,
           principal: { id: 'p', scopes: new Set(['probe:read', 'things:create']) },
         });
+        await server.close();
         const emitted = logs.lines().join('\n');
         expect(logs.calls()).toHaveLength(1);
         expect(leaks(emitted, secret)).toBe(false);

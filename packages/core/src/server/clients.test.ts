@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { makeTool, probeTool } from '../testing/fixtures.ts';
 import { captureLogs } from '../testing/index.ts';
-import { createServer } from './createServer.ts';
-import type { HttpListener } from './http.ts';
+import { createServer, type Serving } from './createServer.ts';
 
 interface AnyClient {
   listTools(): Promise<unknown>;
@@ -14,16 +13,17 @@ interface AnyClient {
   close(): Promise<void>;
 }
 
-let listener: HttpListener;
+let listener: Serving & { url: URL };
 beforeAll(async () => {
   const server = createServer({
     name: 'compat',
     version: '1.0.0',
     tools: [probeTool, makeTool],
+    store: { memory: true },
     grantedScopes: ['probe:read', 'things:create'],
     log: { destination: captureLogs().stream },
   });
-  listener = await server.listen();
+  listener = await server.start({ http: {}, process: false });
 });
 afterAll(() => listener.close());
 

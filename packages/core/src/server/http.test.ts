@@ -3,19 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeTool } from '../testing/fixtures.ts';
 import { captureLogs } from '../testing/index.ts';
 import { createServer } from './createServer.ts';
-import type { HttpListener } from './http.ts';
+import type { HttpOptions } from './http.ts';
 
-const server = createServer({
-  name: 'http',
-  version: '1.0.0',
-  tools: [probeTool],
-  grantedScopes: ['probe:read'],
-  log: { destination: captureLogs().stream },
-});
+/** A server serving HTTP inside this process: each test that needs other options starts its own. */
+const listen = (http: HttpOptions = {}) =>
+  createServer({
+    name: 'http',
+    version: '1.0.0',
+    tools: [probeTool],
+    grantedScopes: ['probe:read'],
+    log: { destination: captureLogs().stream },
+  }).start({ http, process: false });
 
-let listener: HttpListener;
+let listener: Awaited<ReturnType<typeof listen>>;
 beforeAll(async () => {
-  listener = await server.listen({ maxBodyBytes: 4096 });
+  listener = await listen({ maxBodyBytes: 4096 });
 });
 afterAll(() => listener.close());
 
@@ -92,12 +94,12 @@ describe('the Streamable HTTP listener', () => {
   });
 
   it('refuses to bind a non-loopback interface without allowed hosts', async () => {
-    await expect(server.listen({ host: '0.0.0.0' })).rejects.toThrow(/allowedHosts/);
+    await expect(listen({ host: '0.0.0.0' })).rejects.toThrow(/allowedHosts/);
   });
 
   it('reports readiness from the check it is given, and not-ready while draining', async () => {
     let healthy = false;
-    const probed = await server.listen({
+    const probed = await listen({
       ready: async () => {
         if (!healthy) throw new Error('store down');
       },
@@ -113,7 +115,7 @@ describe('the Streamable HTTP listener', () => {
   });
 
   it('lets a call in flight finish when closing, and refuses new ones', async () => {
-    const draining = await server.listen();
+    const draining = await listen();
     const call = (mode: string) =>
       fetch(draining.url, {
         method: 'POST',
@@ -144,7 +146,7 @@ describe('the Streamable HTTP listener', () => {
 describe('the connection cap', () => {
   it('closes connections beyond maxConnections, and serves again once they go', async () => {
     const { connect } = await import('node:net');
-    const capped = await server.listen({ maxConnections: 3 });
+    const capped = await listen({ maxConnections: 3 });
     const open = async () => {
       const socket = connect(Number(capped.url.port), capped.url.hostname);
       await new Promise((resolve) => socket.once('connect', resolve));

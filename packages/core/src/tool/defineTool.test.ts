@@ -39,12 +39,16 @@ describe('defineTool', () => {
 
   it('requires an idempotency_key of 1-255 characters on create tools only', () => {
     const create = defineTool({ ...base, name: 'c', kind: 'create' });
-    expect(create.inputSchema.safeParse({ id: 'x' }).success).toBe(false);
-    expect(create.inputSchema.safeParse({ id: 'x', idempotency_key: '' }).success).toBe(false);
-    expect(create.inputSchema.safeParse({ id: 'x', idempotency_key: 'k'.repeat(256) }).success).toBe(false);
-    expect(create.inputSchema.safeParse({ id: 'x', idempotency_key: 'k'.repeat(255) }).success).toBe(true);
+    expect(create.argumentsSchema.safeParse({ id: 'x' }).success).toBe(false);
+    expect(create.argumentsSchema.safeParse({ id: 'x', idempotency_key: '' }).success).toBe(false);
+    expect(create.argumentsSchema.safeParse({ id: 'x', idempotency_key: 'k'.repeat(256) }).success).toBe(
+      false,
+    );
+    expect(create.argumentsSchema.safeParse({ id: 'x', idempotency_key: 'k'.repeat(255) }).success).toBe(
+      true,
+    );
     const read = defineTool({ ...base, name: 'r', kind: 'read' });
-    expect(Object.keys(read.inputSchema.shape)).toEqual(['id']);
+    expect(Object.keys(read.argumentsSchema.shape)).toEqual(['id']);
   });
 
   it('infers handler input and output types from the schemas', () => {

@@ -60,10 +60,11 @@ export interface ToolContext {
   readonly attempt: number;
   readonly logger: Logger;
   /**
-   * For `create` tools on a server with a store: the transaction in which the effect and its
-   * idempotency record commit together. Write the effect through it.
+   * The server's store, when it has one. For a `create` tool whose effect is local (no `recover`),
+   * the transaction in which the effect and its idempotency record commit together: write the
+   * effect through it. On a server without a store, reading it throws.
    */
-  readonly db: Queryable | undefined;
+  readonly db: Queryable;
 }
 
 export type ObjectSchema = z.ZodObject<z.ZodRawShape>;
@@ -77,8 +78,8 @@ export type ToolInput<I extends ObjectSchema, K extends ToolKind> = z.output<I> 
 export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind> {
   /** Unique within a server; `[A-Za-z0-9_.-]{1,128}`. */
   name: string;
-  /** Human-readable name shown by clients. */
-  title: string;
+  /** Human-readable name shown by clients. Default: the name in words (`get_account` → "Get account"). */
+  title?: string;
   /** What the tool does and when a model should use it. */
   description: string;
   /** Every scope the caller must hold. At least one: default deny. */
@@ -104,8 +105,8 @@ export interface ToolDefinition<
   O extends ObjectSchema = ObjectSchema,
   K extends ToolKind = ToolKind,
 > extends ToolSpec<I, O, K> {
-  /** The schema arguments are parsed with: `input`, plus `idempotency_key` for creates. */
-  readonly inputSchema: ObjectSchema;
+  /** The schema a call's arguments are parsed with: `input`, plus `idempotency_key` for creates. */
+  readonly argumentsSchema: ObjectSchema;
   readonly annotations: Required<Omit<ToolAnnotations, 'title'>> & { title: string };
 }
 
@@ -136,6 +137,15 @@ function annotationsFor(kind: ToolKind, openWorld: boolean) {
   }
 }
 
+/** `get_account` → "Get account", `crm.list-owners` → "Crm list owners". */
+function titleFrom(name: string): string {
+  const words = name
+    .split(/[_.-]+/)
+    .filter(Boolean)
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /**
  * Defines a tool for the gate. Input and output are zod object schemas; the handler's types come
  * from them. Structural checks (scopes, descriptions) run when the server starts.
@@ -152,13 +162,16 @@ function annotationsFor(kind: ToolKind, openWorld: boolean) {
 export function defineTool<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind>(
   spec: ToolSpec<I, O, K>,
 ): ToolDefinition<I, O, K> {
-  const inputSchema =
+  const argumentsSchema =
     spec.kind === 'create'
       ? spec.input.extend({ [IDEMPOTENCY_KEY_FIELD]: idempotencyKeySchema })
       : spec.input;
   return {
     ...spec,
-    inputSchema,
-    annotations: { title: spec.title, ...annotationsFor(spec.kind, spec.openWorld ?? false) },
+    argumentsSchema,
+    annotations: {
+      title: spec.title ?? titleFrom(spec.name),
+      ...annotationsFor(spec.kind, spec.openWorld ?? false),
+    },
   };
 }

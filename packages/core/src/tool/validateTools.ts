@@ -34,7 +34,7 @@ export function validateTools(serverName: string, tools: readonly ToolDefinition
           problems.push(`${label}: scope "${scope}" is not of the form <resource>:<action>`);
       }
     }
-    for (const path of undescribedFields(tool.inputSchema)) {
+    for (const path of undescribedFields(tool.argumentsSchema)) {
       problems.push(`${label}: input field "${path}" has no description; add .describe('...')`);
     }
     for (const path of undescribedFields(tool.output)) {

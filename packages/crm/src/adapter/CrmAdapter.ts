@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core/store';
 import type {
   Account,
   AccountUpsert,

@@ -1,9 +1,5 @@
-import {
-  type Database,
-  InvalidInputError,
-  type Queryable,
-  UpstreamContractViolationError,
-} from '@tollgate/core';
+import { InvalidInputError, UpstreamContractViolationError } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core/store';
 import type {
   Account,
   AccountUpsert,

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core/store';
 
 /**
  * What the CRM server adds to HubSpot's search, which lags writes by seconds: creates of the same

@@ -1,4 +1,5 @@
-import { type Database, InvalidInputError, LockedError, type Queryable } from '@tollgate/core';
+import { InvalidInputError, LockedError } from '@tollgate/core';
+import type { Database, Queryable } from '@tollgate/core/store';
 import {
   type Account,
   type AccountUpsert,

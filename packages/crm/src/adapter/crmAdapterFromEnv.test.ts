@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REDACTED } from '@tollgate/core';
+import { REDACTED } from '@tollgate/core/telemetry';
 import { connectInProcess } from '@tollgate/core/testing';
 import { startCrmSimulator } from '@tollgate/simulators';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
@@ -62,7 +62,7 @@ describe('choosing the CRM adapter from the environment', () => {
         { id: '9001', name: 'Ada Park', email: 'ada@x.com', territory: null },
       ]),
     });
-    const { client, close } = await connectInProcess(crm.server);
+    const { client, close } = await connectInProcess(crm);
     try {
       // The token sent as an ordinary value: only its being one of the server's secrets hides it.
       const result = await client.callTool({

@@ -1,4 +1,4 @@
-import { migrate } from '@tollgate/core';
+import { migrate } from '@tollgate/core/store';
 import { backends } from '@tollgate/core/testing/backends';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crmMigrations } from './migrations.ts';

@@ -1,4 +1,4 @@
-import type { Migration } from '@tollgate/core';
+import type { Migration } from '@tollgate/core/store';
 
 export const crmMigrations: Migration[] = [
   {

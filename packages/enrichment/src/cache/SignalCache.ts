@@ -1,4 +1,4 @@
-import type { Database } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
 import { type AccountSignals, accountSignalsSchema } from '../accountSignals.ts';
 
 /** Seven days: firmographics change slowly, and every vendor match costs a credit. */

@@ -2,11 +2,11 @@ import {
   InternalError,
   QuotaExhaustedError,
   RateLimitedError,
-  Redactor,
   type ToolError,
   UpstreamContractViolationError,
   UpstreamUnavailableError,
 } from '@tollgate/core';
+import { Redactor } from '@tollgate/core/telemetry';
 import { pdlErrorBodySchema } from './pdlCompany.ts';
 import { rateLimitRetryAfter, rateLimitWindows, retryAfterHeaderMs } from './retryAfter.ts';
 

@@ -6,7 +6,7 @@ import {
   type OAuthMetadata,
   type OAuthTokens,
 } from '@modelcontextprotocol/client';
-import { Redactor } from '@tollgate/core';
+import { Redactor } from '@tollgate/core/telemetry';
 import { isServerAuthError, type ServerAuth, ServerAuthError } from './ServerAuth.ts';
 
 export interface ClientCredentialsOptions {

@@ -88,8 +88,9 @@ async function protectedServer(issuer: DevIssuer) {
     grantedScopes: ['probe:read', 'probe:write'],
     log: { destination: captureLogs().stream },
   });
-  const listener = await server.listen({
-    auth: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, resource: url },
+  const listener = await server.start({
+    http: { auth: { issuer: issuer.issuer, jwksUri: issuer.jwksUri, resource: url } },
+    process: false,
   });
   upstream = listener.url;
   return {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPostgres } from '@tollgate/core';
+import { openPostgres } from '@tollgate/core/store';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {

@@ -3,7 +3,7 @@ import { statfsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openPglite } from '@tollgate/core';
+import { openPglite } from '@tollgate/core/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type ChaosWorld,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openPglite, pgliteSnapshot } from '@tollgate/core';
+import { openPglite, pgliteSnapshot } from '@tollgate/core/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChaosWorld, createWorld, listAll, report, runNightlyProcess } from '../../test/chaosHarness.ts';
 import type { WarehouseAccount } from '../job/JobContext.ts';

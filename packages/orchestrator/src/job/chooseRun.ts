@@ -1,4 +1,4 @@
-import type { Database } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { isUnfinished, type RunRecord } from '../ledger/RunRecord.ts';
 import { shellWord } from '../report/shellWord.ts';

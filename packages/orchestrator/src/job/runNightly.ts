@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { type Database, inSpan } from '@tollgate/core';
+import type { Database } from '@tollgate/core/store';
+import { inSpan } from '@tollgate/core/telemetry';
 import { Heartbeat } from '../ledger/Heartbeat.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';

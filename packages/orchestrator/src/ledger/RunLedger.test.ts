@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, openPglite, openPostgres } from '@tollgate/core';
+import { type Database, openPglite, openPostgres } from '@tollgate/core/store';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { testAccount, testSummary } from '../../test/testReport.ts';

@@ -1,4 +1,4 @@
-import { type Database, type Migration, migrate } from '@tollgate/core';
+import { type Database, type Migration, migrate } from '@tollgate/core/store';
 import type { AccountOutcome, RunSummary } from '../report/types.ts';
 import type { RunRecord, RunStatus } from './RunRecord.ts';
 

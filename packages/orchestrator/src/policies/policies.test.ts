@@ -1,10 +1,5 @@
-import {
-  createServer,
-  defineTool,
-  type HttpListener,
-  RateLimitedError,
-  UpstreamUnavailableError,
-} from '@tollgate/core';
+import { createServer, defineTool, RateLimitedError, UpstreamUnavailableError } from '@tollgate/core';
+import type { HttpListener } from '@tollgate/core/http';
 import { captureLogs } from '@tollgate/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
@@ -96,7 +91,7 @@ describe('GuardedServer against a real server over HTTP', () => {
       tools: [flaky],
       grantedScopes: ['flaky:read'],
       log: { destination: captureLogs().stream },
-    }).listen();
+    }).start({ http: {}, process: false });
   });
   afterAll(() => listener.close());
 

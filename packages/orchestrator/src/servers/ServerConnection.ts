@@ -8,7 +8,7 @@ import {
   StreamableHTTPClientTransport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { META_ATTEMPT, startClientToolSpan, toolErrorEnvelopeSchema } from '@tollgate/core';
+import { META_ATTEMPT, startClientToolSpan, toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import { authFailure } from '../auth/authFailure.ts';
 import { type ServerAuth, ServerAuthError } from '../auth/ServerAuth.ts';
 

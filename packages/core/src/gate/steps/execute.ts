@@ -34,8 +34,14 @@ class HandlerContext implements ToolContext {
     return this.#call.logger.child({ call_id: this.#call.callId, tool: this.#call.tool.definition.name });
   }
 
-  get db(): Queryable | undefined {
-    return this.#call.tx;
+  get db(): Queryable {
+    const { tx } = this.#call;
+    if (tx === undefined) {
+      throw new Error(
+        `${this.#call.tool.definition.name} asked for ctx.db on a server without a store: give createServer a store or migrations.`,
+      );
+    }
+    return tx;
   }
 
   get signal(): AbortSignal {

@@ -69,7 +69,7 @@ export const inputStep: GateStep = async (ctx, next) => {
   ctx.redactor = ctx.redactor.with(maskFields(ctx.rawArgs, sensitivePaths).hidden);
   const unstorable = unstorableStrings(ctx.rawArgs);
   if (unstorable.length > 0) return refuse(definition.name, unstorable);
-  const parsed = definition.inputSchema.safeParse(ctx.rawArgs);
+  const parsed = definition.argumentsSchema.safeParse(ctx.rawArgs);
   if (!parsed.success) {
     return refuse(definition.name, summarizeIssues(parsed.error.issues));
   }

@@ -44,7 +44,7 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
   // recordBounds.ts. Keys the tool's schema drops are recorded by name, not by value.
   const { redactor } = ctx;
   const marked = markUnknownKeys(
-    ctx.tool.definition.inputSchema,
+    ctx.tool.definition.argumentsSchema,
     maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value,
   );
   const event: Record<string, unknown> = {

@@ -1,0 +1,8 @@
+/**
+ * `@tollgate/core/client`: the caller's side of the contract — the error envelope every refused
+ * or failed call carries, the `_meta` markers a result carries, and trace propagation into `_meta`.
+ */
+export { ERROR_CODE_LIST } from '../errors/codes.ts';
+export { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
+export { META_ATTEMPT, META_CALL_ID, META_REPLAYED } from '../gate/toCallToolResult.ts';
+export { contextFromMeta, injectIntoMeta, startClientToolSpan } from '../telemetry/tracing.ts';
