@@ -87,6 +87,7 @@ export function enrichmentHarness(backend: Backend): EnrichmentHarness {
         vendor: { url: sim.url, apiKey: TEST_API_KEY, timeoutMs: 1000, ...vendor },
       });
       cleanups.push(enrichment.close);
+      await enrichment.prepare();
       await db().query('DELETE FROM enrichment_cache');
       const connection = await connectInProcess(enrichment);
       cleanups.push(connection.close);

@@ -37,7 +37,7 @@ export interface ServerOptions {
    * The most this server may ever do. On stdio every caller gets these; on HTTP a token narrows them.
    * Default: every scope the tools need.
    */
-  grantedScopes?: Iterable<string>;
+  grantedScopes?: Iterable<string> | undefined;
   /**
    * Where idempotency keys are kept, and the server's own tables (`migrations`). A server with a
    * `create` tool always has one: by default embedded PGlite in `$TOLLGATE_HOME/<name>/pgdata`.
@@ -109,6 +109,12 @@ export interface TollgateServer {
    */
   start(options: StartOptions & { http: HttpOptions }): Promise<Serving & { readonly url: URL }>;
   start(options?: StartOptions): Promise<Serving>;
+  /**
+   * Opens and readies the store now (the server's migrations, then the key table), instead of on
+   * the first call that needs it: for a process that should fail at start when its store is
+   * unreachable, or a test that reads the server's tables before any call. Nothing to do without a store.
+   */
+  prepare(): Promise<void>;
   /** Stops serving (an HTTP server drains calls in flight first), then closes `onClose` and the store. Once. */
   close(): Promise<void>;
   /** One MCP server instance for a principal (default: the stdio principal), to connect to a transport of your own. */
@@ -307,6 +313,9 @@ export function createServer(options: ServerOptions): TollgateServer {
     logger,
     store,
     start,
+    prepare: async () => {
+      await prepared?.ready();
+    },
     close,
     createInstance,
     factory,

@@ -74,6 +74,8 @@ export function resolveStore(name: string, store: StoreOption | undefined): Data
 export interface PreparedStore {
   /** The gate's idempotency step: waits for the store to be ready, then enforces keys on create tools. */
   readonly step: GateStep;
+  /** Opens and readies the store now instead of on the first call that needs it. */
+  ready(): Promise<void>;
   /** Stops the key sweeper; the store itself is closed by its owner. */
   close(): void;
 }
@@ -125,6 +127,9 @@ export function prepareStore(
       // that never queries the store does not open it.
       if (lazy && ctx.tool.definition.kind !== 'create') return next();
       return (await ready()).step(ctx, next);
+    },
+    ready: async () => {
+      await ready();
     },
     close: () => {
       closed = true;

@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
+
+/**
+ * What an outside project writes: a read and a create tool over the server's own store, with
+ * nothing but the package's public root. The README shows the same server.
+ */
+const SERVER = `import { createServer, defineTool, NotFoundError } from '@tollgate/core';
+import * as z from 'zod';
+
+const invoice = z.object({ id: z.string().describe('Invoice id'), cents: z.number().describe('Amount in cents') });
+
+const getInvoice = defineTool({
+  name: 'get_invoice', description: 'Read one invoice by its id.', scopes: ['invoices:read'], kind: 'read',
+  input: z.object({ id: z.string().min(1).max(64).describe('Invoice id, as create_invoice returned it') }),
+  output: invoice,
+  handler: async ({ id }, { db }) => {
+    const { rows } = await db.query<{ id: string; cents: number }>('SELECT id, cents FROM invoices WHERE id = $1', [id]);
+    if (!rows[0]) throw new NotFoundError(\`No invoice \${id}.\`, { hint: 'Create it with create_invoice first.' });
+    return rows[0];
+  },
+});
+
+const createInvoice = defineTool({
+  name: 'create_invoice', description: 'Create an invoice; a retry with the same idempotency_key returns the same one.',
+  scopes: ['invoices:create'], kind: 'create',
+  input: z.object({ cents: z.number().int().positive().max(100_000_000).describe('Amount in cents') }),
+  output: invoice,
+  handler: async ({ cents, idempotency_key }, { db }) => {
+    const id = \`inv_\${idempotency_key}\`;
+    await db.query('INSERT INTO invoices (id, cents) VALUES ($1, $2)', [id, cents]);
+    return { id, cents };
+  },
+});
+
+await createServer({
+  name: 'billing', version: '1.0.0', tools: [getInvoice, createInvoice],
+  migrations: [{ version: 1, name: 'invoices', sql: 'CREATE TABLE invoices (id text PRIMARY KEY, cents integer NOT NULL)' }],
+  grantedScopes: process.env.BILLING_SCOPES?.split(' '),
+}).start();
+`;
+
+let dir: string;
+let app: string;
+
+/** The tarball npm would publish, installed from the registry's view: no workspace, no sources. */
+async function installFromTarball(): Promise<void> {
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--workspace', 'packages/core', '--pack-destination', dir, '--json'],
+    {
+      cwd: repo,
+    },
+  );
+  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+  if (packed === undefined) throw new Error('npm pack reported no tarball');
+  // Compiled code only: no sources, no tests, no build info.
+  const paths = packed.files.map((file) => file.path);
+  expect(paths.filter((path) => !/^(dist\/.*\.(js|d\.ts)|package\.json|README\.md)$/.test(path))).toEqual([]);
+  expect(paths).toContain('dist/index.js');
+  expect(paths).toContain('dist/index.d.ts');
+
+  const { version: zod } = JSON.parse(
+    await readFile(join(repo, 'node_modules/zod/package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({
+      name: 'billing-server',
+      private: true,
+      type: 'module',
+      dependencies: { '@tollgate/core': `file:../${packed.filename}`, zod: `^${zod}` },
+      devDependencies: { '@types/node': '^20' },
+    }),
+  );
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: app,
+    timeout: 240_000,
+  });
+}
+
+describe('@tollgate/core installed from its tarball into a project outside the repository', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tollgate-outside-'));
+    app = join(dir, 'billing');
+    await mkdir(app);
+    await installFromTarball();
+    await writeFile(join(app, 'server.ts'), SERVER);
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          skipLibCheck: false,
+          outDir: '.',
+        },
+        files: ['server.ts'],
+      }),
+    );
+    // Type-checks the server against the published declarations (and theirs), then emits server.js.
+    await run(process.execPath, [tsc, '-p', app], { cwd: app }).catch((error: { stdout?: string }) => {
+      throw new Error(`The outside server does not type-check against the package:\n${error.stdout}`);
+    });
+  }, 300_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const clients: Client[] = [];
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+  });
+
+  async function start(env: Record<string, string> = {}) {
+    const home = await mkdtemp(join(dir, 'home-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['server.js'],
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '', TOLLGATE_HOME: home, ...env },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'outside-test', version: '1' });
+    clients.push(client);
+    await client.connect(transport);
+    return client;
+  }
+
+  const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text ?? '';
+  const errorOf = (result: unknown) =>
+    (result as { structuredContent: { error: { code: string; retryable: boolean } } }).structuredContent
+      .error;
+
+  it('runs with plain node and keeps every guarantee of the gate', async () => {
+    const client = await start();
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual([
+      'create_invoice',
+      'get_invoice',
+    ]);
+
+    const invalid = await client.callTool({
+      name: 'create_invoice',
+      arguments: { cents: -5, idempotency_key: 'k1' },
+    });
+    expect(invalid.isError).toBe(true);
+    expect(errorOf(invalid)).toMatchObject({ code: 'invalid_input', retryable: false });
+    // What the model reads says the same.
+    expect(text(invalid)).toContain('invalid_input');
+
+    const created = await client.callTool({
+      name: 'create_invoice',
+      arguments: { cents: 1200, idempotency_key: 'k1' },
+    });
+    expect(created.structuredContent).toEqual({ id: 'inv_k1', cents: 1200 });
+    const replayed = await client.callTool({
+      name: 'create_invoice',
+      arguments: { cents: 1200, idempotency_key: 'k1' },
+    });
+    expect(replayed.structuredContent).toEqual(created.structuredContent);
+    expect(replayed._meta).toMatchObject({ 'tollgate/replayed': true });
+    const reused = await client.callTool({
+      name: 'create_invoice',
+      arguments: { cents: 999, idempotency_key: 'k1' },
+    });
+    expect(errorOf(reused)).toMatchObject({ code: 'idempotency_key_reused', retryable: false });
+
+    const read = await client.callTool({ name: 'get_invoice', arguments: { id: 'inv_k1' } });
+    expect(read.structuredContent).toEqual({ id: 'inv_k1', cents: 1200 });
+    const missing = await client.callTool({ name: 'get_invoice', arguments: { id: 'inv_none' } });
+    expect(errorOf(missing).code).toBe('not_found');
+  }, 120_000);
+
+  it('refuses and does not list a tool whose scope it was not granted', async () => {
+    const client = await start({ BILLING_SCOPES: 'invoices:read' });
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['get_invoice']);
+    const refused = await client.callTool({
+      name: 'create_invoice',
+      arguments: { cents: 1, idempotency_key: 'k2' },
+    });
+    expect(errorOf(refused)).toMatchObject({ code: 'forbidden', retryable: false });
+  }, 120_000);
+});
