@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 // The types a server author names, from the root: a name dropped here fails the type check.
 import type {
   ErrorCode,
@@ -8,14 +7,15 @@ import type {
   Serving,
   StartOptions,
   StoreOption,
+  TollgateServer,
   ToolContext,
   ToolDefinition,
   ToolErrorOptions,
   ToolInput,
   ToolKind,
   ToolSpec,
-  TollgateServer,
 } from '@tollgate/core';
+import { describe, expect, it } from 'vitest';
 
 export type RootTypes = [
   ErrorCode,

@@ -14,43 +14,15 @@ const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
 
 /**
- * What an outside project writes: a read and a create tool over the server's own store, with
- * nothing but the package's public root. The README shows the same server.
+ * What an outside project writes: the README's server, exactly as the README shows it (a read and a
+ * create tool over the server's own store, with nothing but the package's public root).
  */
-const SERVER = `import { createServer, defineTool, NotFoundError } from '@tollgate/core';
-import * as z from 'zod';
-
-const invoice = z.object({ id: z.string().describe('Invoice id'), cents: z.number().describe('Amount in cents') });
-
-const getInvoice = defineTool({
-  name: 'get_invoice', description: 'Read one invoice by its id.', scopes: ['invoices:read'], kind: 'read',
-  input: z.object({ id: z.string().min(1).max(64).describe('Invoice id, as create_invoice returned it') }),
-  output: invoice,
-  handler: async ({ id }, { db }) => {
-    const { rows } = await db.query<{ id: string; cents: number }>('SELECT id, cents FROM invoices WHERE id = $1', [id]);
-    if (!rows[0]) throw new NotFoundError(\`No invoice \${id}.\`, { hint: 'Create it with create_invoice first.' });
-    return rows[0];
-  },
-});
-
-const createInvoice = defineTool({
-  name: 'create_invoice', description: 'Create an invoice; a retry with the same idempotency_key returns the same one.',
-  scopes: ['invoices:create'], kind: 'create',
-  input: z.object({ cents: z.number().int().positive().max(100_000_000).describe('Amount in cents') }),
-  output: invoice,
-  handler: async ({ cents, idempotency_key }, { db }) => {
-    const id = \`inv_\${idempotency_key}\`;
-    await db.query('INSERT INTO invoices (id, cents) VALUES ($1, $2)', [id, cents]);
-    return { id, cents };
-  },
-});
-
-await createServer({
-  name: 'billing', version: '1.0.0', tools: [getInvoice, createInvoice],
-  migrations: [{ version: 1, name: 'invoices', sql: 'CREATE TABLE invoices (id text PRIMARY KEY, cents integer NOT NULL)' }],
-  grantedScopes: process.env.BILLING_SCOPES?.split(' '),
-}).start();
-`;
+async function readmeServer(): Promise<string> {
+  const readme = await readFile(join(repo, 'README.md'), 'utf8');
+  const block = /Build a server of your own[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error('README.md has no "Build a server of your own" code block');
+  return block;
+}
 
 let dir: string;
 let app: string;
@@ -99,7 +71,7 @@ describe('@tollgate/core installed from its tarball into a project outside the r
     app = join(dir, 'billing');
     await mkdir(app);
     await installFromTarball();
-    await writeFile(join(app, 'server.ts'), SERVER);
+    await writeFile(join(app, 'server.ts'), await readmeServer());
     await writeFile(
       join(app, 'tsconfig.json'),
       JSON.stringify({
