@@ -77,7 +77,7 @@ for (const r of http.rows) {
 for (const failure of http.failures) console.log(`  failed: ${failure}`);
 console.log(
   '\nbare: SDK v2 McpServer per request via createMcpHandler + toNodeHandler on node:http; tollgate:' +
-    ' createServer().listen(), records -> /dev/null;\ntollgate+auth: the same with auth on, one cached ES256' +
+    ' createServer().start({ http }), records -> /dev/null;\ntollgate+auth: the same with auth on, one cached ES256' +
     ' token on every request, verified on every request (no verification cache).\nEach server is a child' +
     ` process; conc keep-alive connections each send tools/call back to back (protocol ${HTTP_PROTOCOL_VERSION},` +
     " no initialize).\ncalls/s, p50, p99: median over rounds of each round's figure; thr/bare and p50/bare:" +

@@ -72,6 +72,11 @@ describe('@tollgate/core installed from its tarball into a project outside the r
     await mkdir(app);
     await installFromTarball();
     await writeFile(join(app, 'server.ts'), await readmeServer());
+    // The package's own README, as installed: its example must compile against the package too.
+    const packageReadme = await readFile(join(app, 'node_modules/@tollgate/core/README.md'), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(packageReadme)?.[1];
+    if (example === undefined) throw new Error('the packed README.md has no ts example');
+    await writeFile(join(app, 'readme-example.ts'), example);
     await writeFile(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -82,10 +87,10 @@ describe('@tollgate/core installed from its tarball into a project outside the r
           skipLibCheck: false,
           outDir: '.',
         },
-        files: ['server.ts'],
+        files: ['server.ts', 'readme-example.ts'],
       }),
     );
-    // Type-checks the server against the published declarations (and theirs), then emits server.js.
+    // Type-checks both against the published declarations (and theirs), then emits server.js.
     await run(process.execPath, [tsc, '-p', app], { cwd: app }).catch((error: { stdout?: string }) => {
       throw new Error(`The outside server does not type-check against the package:\n${error.stdout}`);
     });
