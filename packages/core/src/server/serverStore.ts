@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpstreamUnavailableError } from '../errors/ToolError.ts';
 import type { GateStep } from '../gate/CallContext.ts';
@@ -10,9 +9,8 @@ import {
 import type { Database } from '../store/Database.ts';
 import { isLazyDatabase, lazyDatabase } from '../store/lazyDatabase.ts';
 import { type Migration, migrate } from '../store/migrate.ts';
-import { pgliteSnapshot, shippedPgliteSnapshot, tollgateHome } from '../store/openDatabase.ts';
+import { memoryPgliteOnUse, pgliteSnapshot, postgresOnUse, tollgateHome } from '../store/openDatabase.ts';
 import { openPglite } from '../store/PgliteDatabase.ts';
-import { openPostgres, redactUrl } from '../store/PostgresDatabase.ts';
 
 /**
  * Where a server keeps its idempotency keys (and its own tables, when it has migrations):
@@ -36,27 +34,8 @@ function isDatabase(store: StoreOption): store is Database {
  */
 export function resolveStore(name: string, store: StoreOption | undefined): Database {
   if (store !== undefined && isDatabase(store)) return store;
-  if (store !== undefined && 'url' in store) {
-    const { url } = store;
-    return lazyDatabase({
-      name,
-      kind: 'postgres',
-      location: redactUrl(url),
-      open: () => openPostgres({ url }),
-      hint: 'Check that the Postgres server is running and reachable; calls succeed once it answers.',
-    });
-  }
-  if (store !== undefined && 'memory' in store) {
-    return lazyDatabase({
-      name,
-      kind: 'pglite',
-      location: 'memory://',
-      // The installation's empty snapshot, when it has one, spares initdb (seconds).
-      open: () =>
-        openPglite(existsSync(shippedPgliteSnapshot()) ? { snapshot: shippedPgliteSnapshot() } : {}),
-      hint: 'The in-memory database could not start; check the memory available to the process.',
-    });
-  }
+  if (store !== undefined && 'url' in store) return postgresOnUse(name, store.url, 'the store URL');
+  if (store !== undefined && 'memory' in store) return memoryPgliteOnUse(name);
   const home = tollgateHome();
   const dataDir = store?.dataDir ?? join(home, name, 'pgdata');
   return lazyDatabase({

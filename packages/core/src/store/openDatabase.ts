@@ -149,27 +149,8 @@ export interface OpenDatabaseOnUseOptions extends OpenDatabaseOptions {
 export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Promise<LazyDatabase> {
   const { name } = options;
   const urlSetting = options.settings?.url ?? 'DATABASE_URL';
-  if (options.url) {
-    const url = options.url;
-    return lazyDatabase({
-      name,
-      kind: 'postgres',
-      location: redactUrl(url),
-      open: () => openPostgres({ url }),
-      hint:
-        `Check that the Postgres server named by ${urlSetting} is running and reachable; retry with ` +
-        'backoff, calls succeed once it answers. Unset it to use the embedded database instead.',
-    });
-  }
-  if (options.memory) {
-    return lazyDatabase({
-      name,
-      kind: 'pglite',
-      location: 'memory://',
-      open: () => openPglite(),
-      hint: 'The in-memory database could not start; check the memory available to the process.',
-    });
-  }
+  if (options.url) return postgresOnUse(name, options.url, urlSetting);
+  if (options.memory) return memoryPgliteOnUse(name);
   const home = tollgateHome();
   const dataDir = options.dataDir ?? join(home, name, 'pgdata');
   await mkdir(dataDir, { recursive: true });
@@ -184,5 +165,32 @@ export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Prom
     hint:
       `Check that ${dataDir} (set by ${dirSetting}) is writable, its disk has room, and it holds a ` +
       `database this version can read; retry once fixed, or set ${urlSetting} to use a Postgres server.`,
+  });
+}
+
+/** A Postgres server, connected on first use; `setting` names what to check in the hint. */
+export function postgresOnUse(name: string, url: string, setting = 'DATABASE_URL'): LazyDatabase {
+  return lazyDatabase({
+    name,
+    kind: 'postgres',
+    location: redactUrl(url),
+    open: () => openPostgres({ url }),
+    hint:
+      `Check that the Postgres server named by ${setting} is running and reachable; retry with ` +
+      'backoff, calls succeed once it answers. Unset it to use the embedded database instead.',
+  });
+}
+
+/** Embedded PGlite in memory (keys die with the process), started on first use from the shipped snapshot when there is one. */
+export function memoryPgliteOnUse(name: string): LazyDatabase {
+  return lazyDatabase({
+    name,
+    kind: 'pglite',
+    location: 'memory://',
+    open: () => {
+      const shipped = shippedPgliteSnapshot();
+      return openPglite(existsSync(shipped) ? { snapshot: shipped } : {});
+    },
+    hint: 'The in-memory database could not start; check the memory available to the process.',
   });
 }
