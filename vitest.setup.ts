@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { writePgliteSnapshot } from './packages/core/src/store/PgliteDatabase.ts';
-import { startPostgresServer } from './packages/core/src/testing/postgresServer.ts';
+import { startPostgresServer } from './packages/testing/src/postgresServer.ts';
 
 export default async function setup(project: TestProject) {
   // Incremental: a second run with unchanged sources only re-bundles (about a second).

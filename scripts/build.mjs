@@ -10,7 +10,7 @@
  * tsx compiling sources at run time ~2.9 s; tsc output loaded file by file with dependencies from
  * node_modules ~0.9-1.5 s; one bundle with the dependencies inside ~0.6 s, next to ~0.3-0.5 s for a
  * bare SDK server. Resolving and reading some 1,500 files (OpenTelemetry alone is hundreds) is what
- * the bundle saves. Split at the command's dynamic imports (each server, the dev issuer), so
+ * the bundle saves. Split at the command's dynamic imports (each server, @tollgate/dev-issuer), so
  * `serve crm` does not even parse the other servers: ~5-10% sooner and ~4 MB less than one file.
  *
  * Type errors do not stop the build (tsc still emits): `npm run typecheck` is where they fail.

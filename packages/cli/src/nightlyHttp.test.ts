@@ -21,7 +21,7 @@ import {
   type DevIssuer,
   generateSigningKey,
   startDevIssuer,
-} from '@tollgate/core/dev-issuer';
+} from '@tollgate/dev-issuer';
 import {
   allNightlyScopes,
   nightlyScopes,

@@ -87,6 +87,26 @@ const TOOLS: Record<ServerName, Record<string, ToolSpec>> = {
     },
     list_tasks: { scopes: ['tasks:read'], args: {}, outcome: 'ok' },
     list_owners: { scopes: ['owners:read'], args: {}, outcome: 'ok' },
+    get_accounts: { scopes: ['accounts:read'], args: { items: [{ domain: DOMAIN }] }, outcome: 'ok' },
+    upsert_accounts: {
+      scopes: ['accounts:upsert'],
+      args: { items: [{ domain: DOMAIN, name: 'Security Suite Inc' }] },
+      outcome: 'ok',
+    },
+    upsert_leads: {
+      scopes: ['leads:upsert'],
+      args: { items: [{ email: `ada@${DOMAIN}`, domain: DOMAIN }] },
+      outcome: 'ok',
+    },
+    create_tasks: {
+      scopes: ['tasks:create'],
+      args: {
+        items: [
+          { domain: DOMAIN, kind: 'follow_up', note: 'From the security suite', idempotency_key: 'sec-2' },
+        ],
+      },
+      outcome: 'ok',
+    },
   },
   enrichment: {
     get_account_signals: { scopes: ['signals:read'], args: { domain: DOMAIN }, outcome: 'ok' },

@@ -32,12 +32,16 @@ describe('tollgate serve crm over stdio', () => {
     const { tools } = await first.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       'create_task',
+      'create_tasks',
       'get_account',
+      'get_accounts',
       'list_owners',
       'list_tasks',
       'search_leads',
       'upsert_account',
+      'upsert_accounts',
       'upsert_lead',
+      'upsert_leads',
     ]);
     const written = await first.callTool({
       name: 'upsert_account',

@@ -21,12 +21,16 @@ afterEach(() => rm(home, { recursive: true, force: true }));
 
 const CRM_TOOLS = [
   'create_task',
+  'create_tasks',
   'get_account',
+  'get_accounts',
   'list_owners',
   'list_tasks',
   'search_leads',
   'upsert_account',
+  'upsert_accounts',
   'upsert_lead',
+  'upsert_leads',
 ];
 
 /** `tollgate serve crm` through the bin, as a host starts it. */

@@ -1,14 +1,18 @@
 // The types a server author names, from the root: a name dropped here fails the type check.
 import type {
+  BatchToolContract,
+  BatchToolSpec,
   ErrorCode,
   KeysetPageOptions,
   Principal,
+  ServerContract,
   ServerOptions,
   Serving,
   StartOptions,
   StoreOption,
   TollgateServer,
   ToolContext,
+  ToolContract,
   ToolDefinition,
   ToolErrorOptions,
   ToolInput,
@@ -18,14 +22,18 @@ import type {
 import { describe, expect, it } from 'vitest';
 
 export type RootTypes = [
+  BatchToolContract<never, never, 'read'>,
+  BatchToolSpec<never, never, 'read'>,
   ErrorCode,
   KeysetPageOptions<unknown>,
   Principal,
+  ServerContract<[]>,
   ServerOptions,
   Serving,
   StartOptions,
   StoreOption,
   ToolContext,
+  ToolContract,
   ToolDefinition,
   ToolErrorOptions,
   ToolInput<never, 'read'>,
@@ -58,7 +66,9 @@ const ROOT = [
   'ToolError',
   'UpstreamContractViolationError',
   'UpstreamUnavailableError',
+  'batchToolContract',
   'createServer',
+  'defineBatchTool',
   'defineTool',
   'domainSchema',
   'emailSchema',
@@ -69,7 +79,9 @@ const ROOT = [
   'normalizeDomain',
   'normalizeEmail',
   'sensitive',
+  'serverContract',
   'toToolError',
+  'toolContract',
 ];
 
 describe('the public API of @tollgate/core', () => {
@@ -83,11 +95,15 @@ describe('the public API of @tollgate/core', () => {
     ['http', ['listenHttp', 'createTokenVerifier', 'protectedResourceMetadata']],
     ['client', ['toolErrorEnvelopeSchema', 'META_REPLAYED', 'META_ATTEMPT']],
     ['telemetry', ['createLogger', 'startTracing', 'Redactor']],
-    ['settings', ['serverSettingsFromEnv', 'httpAuthFromEnv']],
-    ['testing', ['connectInProcess', 'captureLogs', 'borrowed']],
+    ['settings', ['openServerDatabase', 'readJsonSettingsFile', 'parseJsonSettings', 'parseScopes']],
   ])('serves @tollgate/core/%s, with none of the root names', async (subpath, names) => {
     const module: Record<string, unknown> = await import(`@tollgate/core/${subpath}`);
     for (const name of names) expect(typeof module[name], name).not.toBe('undefined');
     expect(Object.keys(module).filter((name) => ROOT.includes(name))).toEqual([]);
+  });
+
+  it('serves no test support: that is @tollgate/testing, a dev dependency', async () => {
+    const subpath = 'testing';
+    await expect(import(`@tollgate/core/${subpath}`)).rejects.toThrow();
   });
 });

@@ -2,8 +2,8 @@
  * `@tollgate/core`: what a server author needs — define tools, create a server, throw typed errors.
  * Everything else is on a subpath: `/store` (databases and migrations), `/http` (the HTTP listener
  * and token auth), `/client` (calling Tollgate tools), `/telemetry` (logs, traces, redaction),
- * `/settings` (environment settings of the project's own servers), `/testing` (in-process clients
- * and fixtures). `src/exports.test.ts` pins this list.
+ * `/settings` (environment settings of the project's own servers). Test support is a package of
+ * its own, `@tollgate/testing`. `src/exports.test.ts` pins this list.
  */
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.ts';
 export {
@@ -38,6 +38,12 @@ export {
 export { StdioTransport, type StdioTransportOptions } from './server/StdioTransport.ts';
 export type { StoreOption } from './server/serverStore.ts';
 export {
+  type BatchToolContract,
+  type BatchToolSpec,
+  batchToolContract,
+  defineBatchTool,
+} from './tool/defineBatchTool.ts';
+export {
   defineTool,
   IDEMPOTENCY_KEY_FIELD,
   type ObjectSchema,
@@ -49,4 +55,10 @@ export {
   type ToolSpec,
 } from './tool/defineTool.ts';
 export { sensitive } from './tool/schemaWalk.ts';
+export {
+  type ServerContract,
+  serverContract,
+  type ToolContract,
+  toolContract,
+} from './tool/toolContract.ts';
 export { ToolDefinitionError } from './tool/validateTools.ts';

@@ -29,15 +29,27 @@ let app: string;
 
 /** The tarball npm would publish, installed from the registry's view: no workspace, no sources. */
 async function installFromTarball(): Promise<void> {
+  // Core depends on @tollgate/gtm-data, published alongside it; the project installs both tarballs.
   const { stdout } = await run(
     'npm',
-    ['pack', '--workspace', 'packages/core', '--pack-destination', dir, '--json'],
+    [
+      'pack',
+      '--workspace',
+      'packages/core',
+      '--workspace',
+      'packages/gtm-data',
+      '--pack-destination',
+      dir,
+      '--json',
+    ],
     {
       cwd: repo,
     },
   );
-  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  if (packed === undefined) throw new Error('npm pack reported no tarball');
+  const tarballs = JSON.parse(stdout) as { name: string; filename: string; files: { path: string }[] }[];
+  const packed = tarballs.find((tarball) => tarball.name === '@tollgate/core');
+  const gtmData = tarballs.find((tarball) => tarball.name === '@tollgate/gtm-data');
+  if (packed === undefined || gtmData === undefined) throw new Error('npm pack reported no tarball');
   // Compiled code only: no sources, no tests, no build info.
   const paths = packed.files.map((file) => file.path);
   expect(paths.filter((path) => !/^(dist\/.*\.(js|d\.ts)|package\.json|README\.md)$/.test(path))).toEqual([]);
@@ -55,7 +67,11 @@ async function installFromTarball(): Promise<void> {
       name: 'billing-server',
       private: true,
       type: 'module',
-      dependencies: { '@tollgate/core': `file:../${packed.filename}`, zod: `^${zod}` },
+      dependencies: {
+        '@tollgate/core': `file:../${packed.filename}`,
+        '@tollgate/gtm-data': `file:../${gtmData.filename}`,
+        zod: `^${zod}`,
+      },
       devDependencies: { '@types/node': '^20' },
     }),
   );

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { InvalidInputError, RateLimitedError } from '../src/errors/ToolError.ts';
 import type { Database } from '../src/store/Database.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { defineBatchTool } from '../src/tool/defineBatchTool.ts';
 import { defineTool } from '../src/tool/defineTool.ts';
 
 /** Per-call behaviour a test can steer: delays, and failures before or after the effect. */
@@ -115,4 +116,68 @@ export function upstreamCreate(upstream: Database) {
 export async function countEffects(db: Database, table: 'local_effects' | 'upstream_effects', key: string) {
   const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE key = $1`, [key]);
   return Number(rows[0]?.n ?? 0);
+}
+
+const batchItem = z.object({ label: z.string().min(1).describe('What to create') });
+
+/** The batch form of `create_local`: every item's row written through `ctx.db`, in one transaction. */
+export function localBatchCreate(options: { delayMs?: () => number } = {}) {
+  return defineBatchTool({
+    name: 'create_local_batch',
+    description: 'Creates rows in the server database, each item with its own idempotency_key.',
+    scopes: ['things:create'],
+    kind: 'create',
+    timeoutMs: 5_000,
+    item: batchItem,
+    value: output,
+    handler: async (items, ctx) => {
+      await sleep(options.delayMs?.() ?? 0);
+      const answers = [];
+      for (const { label, idempotency_key } of items) {
+        const { rows } = await ctx.db.query<{ id: number }>(
+          'INSERT INTO local_effects (key, label) VALUES ($1, $2) RETURNING id',
+          [idempotency_key, label],
+        );
+        answers.push({ id: (rows[0] as { id: number }).id, label });
+      }
+      return answers;
+    },
+  });
+}
+
+/**
+ * The batch form of `create_upstream`: rows written outside any transaction and found again by key.
+ * `loseAnswer()` true makes the writes, then fails the whole call retryably, as a lost response would.
+ */
+export function upstreamBatchCreate(upstream: Database, options: { loseAnswer?: () => boolean } = {}) {
+  return defineBatchTool({
+    name: 'create_upstream_batch',
+    description: 'Creates rows upstream, each item with its own idempotency_key.',
+    scopes: ['things:create'],
+    kind: 'create',
+    openWorld: true,
+    timeoutMs: 5_000,
+    item: batchItem,
+    value: output,
+    handler: async (items) => {
+      const answers = [];
+      for (const { label, idempotency_key } of items) {
+        const { rows } = await upstream.query<{ id: number }>(
+          'INSERT INTO upstream_effects (key, label) VALUES ($1, $2) RETURNING id',
+          [idempotency_key, label],
+        );
+        answers.push({ id: (rows[0] as { id: number }).id, label });
+      }
+      if (options.loseAnswer?.())
+        throw new RateLimitedError('answer lost after the writes', { retryAfterMs: 10 });
+      return answers;
+    },
+    recover: async ({ idempotency_key }) => {
+      const { rows } = await upstream.query<{ id: number; label: string }>(
+        'SELECT id, label FROM upstream_effects WHERE key = $1 ORDER BY id LIMIT 1',
+        [idempotency_key],
+      );
+      return rows[0];
+    },
+  });
 }

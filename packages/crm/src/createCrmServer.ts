@@ -1,9 +1,7 @@
 import { createServer, type TollgateServer } from '@tollgate/core';
-import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
 import type { Database } from '@tollgate/core/store';
 import type { LoggerOptions } from '@tollgate/core/telemetry';
 import type { CrmAdapter } from './adapter/CrmAdapter.ts';
-import { crmAdapterFromEnv } from './adapter/crmAdapterFromEnv.ts';
 import { crmMigrations } from './adapter/migrations.ts';
 import { SqlCrmAdapter } from './adapter/SqlCrmAdapter.ts';
 import { CRM_SCOPES, crmTools } from './tools/index.ts';
@@ -49,21 +47,4 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
     onClose: () => adapter.close(),
   });
   return Object.assign(server, { adapter });
-}
-
-/**
- * Builds the CRM server as `tollgate serve crm` does, from CRM_* settings in the environment
- * (`CRM_ADAPTER` and `CRM_HUBSPOT_*` choose where records live; see crmAdapterFromEnv).
- */
-export async function createCrmServerFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<CrmServer> {
-  const settings = serverSettingsFromEnv('CRM', CRM_SCOPES, env);
-  // Read before the database opens, so a missing setting fails at once and names itself.
-  const { adapter, secrets } = crmAdapterFromEnv(env);
-  return createCrmServer({
-    db: await openServerDatabase('crm', settings),
-    ...(adapter === undefined ? {} : { adapter }),
-    grantedScopes: settings.grantedScopes,
-    secrets: [settings.databaseUrl, ...secrets],
-    principal: settings.principal,
-  });
 }

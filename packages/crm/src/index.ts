@@ -1,5 +1,4 @@
 export type { CrmAdapter } from './adapter/CrmAdapter.ts';
-export { type CrmAdapterChoice, crmAdapterFromEnv } from './adapter/crmAdapterFromEnv.ts';
 export { HubSpotCrmAdapter, type HubSpotCrmOptions } from './adapter/HubSpotCrmAdapter.ts';
 export { crmMigrations } from './adapter/migrations.ts';
 export { SqlCrmAdapter } from './adapter/SqlCrmAdapter.ts';
@@ -8,7 +7,6 @@ export {
   type CrmServer,
   type CrmServerOptions,
   createCrmServer,
-  createCrmServerFromEnv,
 } from './createCrmServer.ts';
 export {
   type Account,

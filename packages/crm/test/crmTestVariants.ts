@@ -1,9 +1,9 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import type { Database } from '@tollgate/core/store';
-import { borrowed } from '@tollgate/core/testing';
-import { type Backend, backends } from '@tollgate/core/testing/backends';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
+import { borrowed } from '@tollgate/testing';
+import { type Backend, backends } from '@tollgate/testing/backends';
 import { expect } from 'vitest';
 import type { CrmAdapter } from '../src/adapter/CrmAdapter.ts';
 import { HubSpotCrmAdapter, type HubSpotCrmOptions } from '../src/adapter/HubSpotCrmAdapter.ts';

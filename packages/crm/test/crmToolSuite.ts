@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/core/testing';
+import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/testing';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
@@ -437,6 +437,7 @@ export function crmToolSuite(variant: CrmVariant): void {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual([
         'get_account',
+        'get_accounts',
         'list_owners',
         'list_tasks',
         'search_leads',

@@ -1,6 +1,5 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core/client';
-import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
 import {
   type CrmSimulator,
   type CrmSimulatorOptions,
@@ -8,6 +7,7 @@ import {
   faultConfigSchema,
   startCrmSimulator,
 } from '@tollgate/simulators';
+import { captureLogs, connectInProcess, type LogCapture } from '@tollgate/testing';
 import { expect } from 'vitest';
 import type { HubSpotCrmAdapter, HubSpotCrmOptions } from '../src/adapter/HubSpotCrmAdapter.ts';
 import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';

@@ -1,15 +1,19 @@
 import { createServer, type TollgateServer } from '@tollgate/core';
-import { openServerDatabase } from '@tollgate/core/settings';
+import { scopesOf } from '@tollgate/core/client';
 import type { Database } from '@tollgate/core/store';
 import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { SignalCache } from './cache/SignalCache.ts';
-import { ENRICHMENT_SCOPES, enrichmentSettingsFromEnv } from './enrichmentSettings.ts';
+import { enrichmentContract } from './contract.ts';
 import { enrichmentMigrations } from './migrations.ts';
 import { getAccountSignalsTool } from './tools/getAccountSignals.ts';
+import { getAccountsSignalsTool } from './tools/getAccountsSignals.ts';
 import { PdlClient, type PdlClientOptions } from './vendor/PdlClient.ts';
 
 /** The version the enrichment server reports to clients. */
 export const ENRICHMENT_VERSION = '0.1.0';
+
+/** Every scope the server's tools declare; the default grant. */
+export const ENRICHMENT_SCOPES = scopesOf(enrichmentContract);
 
 export interface EnrichmentServerOptions {
   /** The server's own database: the signal cache and idempotency keys. */
@@ -35,7 +39,7 @@ export async function createEnrichmentServer(options: EnrichmentServerOptions): 
     version: ENRICHMENT_VERSION,
     store: options.db,
     migrations: enrichmentMigrations,
-    tools: [getAccountSignalsTool(vendor, cache)],
+    tools: [getAccountSignalsTool(vendor, cache), getAccountsSignalsTool(vendor, cache)],
     grantedScopes: options.grantedScopes ?? ENRICHMENT_SCOPES,
     secrets: [options.vendor.apiKey, ...(options.secrets ?? [])],
     principal: options.principal,
@@ -43,20 +47,5 @@ export async function createEnrichmentServer(options: EnrichmentServerOptions): 
     instructions:
       'Company firmographics by domain. Null fields are unknown, not zero; status "not_found" is an answer. ' +
       'Answers are cached; retry rate_limited after retry_after_ms and stop on quota_exhausted.',
-  });
-}
-
-/** Builds the server as `tollgate serve enrichment` does, from ENRICHMENT_* settings in the environment. */
-export async function createEnrichmentServerFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TollgateServer> {
-  const settings = enrichmentSettingsFromEnv(env);
-  return createEnrichmentServer({
-    db: await openServerDatabase('enrichment', settings),
-    vendor: { url: settings.vendorUrl, apiKey: settings.apiKey, timeoutMs: settings.timeoutMs },
-    grantedScopes: settings.grantedScopes,
-    cacheTtlMs: settings.cacheTtlMs,
-    secrets: [settings.databaseUrl],
-    principal: settings.principal,
   });
 }

@@ -1,5 +1,5 @@
-import { backends } from '@tollgate/core/testing/backends';
 import type { EnrichmentSimulatorOptions } from '@tollgate/simulators';
+import { backends } from '@tollgate/testing/backends';
 import { describe, expect, it } from 'vitest';
 import { FULL_COMPANY, PARTIAL_COMPANY, startStubVendor, TEST_API_KEY } from '../test/testFixtures.ts';
 import { type CallResult, enrichmentHarness, failure, signals } from '../test/testServer.ts';

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backends } from '@tollgate/core/testing/backends';
+import { backends } from '@tollgate/testing/backends';
 import { describe, expect, it } from 'vitest';
-import { FULL_COMPANY, PARTIAL_COMPANY, TEST_API_KEY, UNKNOWN_COMPANY } from '../test/testFixtures.ts';
+import { FULL_COMPANY, PARTIAL_COMPANY, UNKNOWN_COMPANY } from '../test/testFixtures.ts';
 import { enrichmentHarness, failure, signals } from '../test/testServer.ts';
-import { createEnrichmentServerFromEnv } from './createEnrichmentServer.ts';
 
 describe.each(backends())('the enrichment server on $name', (backend) => {
   describe.skipIf(backend.skip !== '')('', () => {
@@ -117,11 +116,42 @@ describe.each(backends())('the enrichment server on $name', (backend) => {
       );
     });
 
-    it('answers a malformed domain with invalid_input naming the field, without asking the vendor', async () => {
-      const { lookup, sim } = await start();
-      const error = failure(await lookup('not a domain'));
-      expect(error).toMatchObject({ code: 'invalid_input', details: { issues: [{ path: 'domain' }] } });
-      expect(sim.stats().requests).toBe(0);
+    it('enriches a page in one bulk request, the cached ones from the cache, each answered as a single lookup would be', async () => {
+      const { client, lookup, sim } = await start();
+      const cached = signals(await lookup(PARTIAL_COMPANY.domain));
+      const before = sim.stats().requests;
+      const domains = [
+        FULL_COMPANY.domain,
+        'https://www.Acme-Analytics.com/',
+        UNKNOWN_COMPANY.domain,
+        FULL_COMPANY.domain,
+      ];
+      const answer = (await client.callTool({
+        name: 'get_accounts_signals',
+        arguments: { items: [...domains.map((domain) => ({ domain })), { domain: 'not a domain' }] },
+      })) as {
+        structuredContent: {
+          results: { ok: boolean; value?: { status: string; cached: boolean }; error?: { code: string } }[];
+        };
+      };
+      const results = answer.structuredContent.results;
+      expect(sim.stats().requests - before).toBe(1);
+      expect(
+        results.map((result) => result.error?.code ?? `${result.value?.status}/${result.value?.cached}`),
+      ).toEqual(['matched/false', 'matched/true', 'not_found/false', 'matched/false', 'invalid_input']);
+      expect(results[1]?.value).toEqual(cached.cached ? cached : { ...cached, cached: true });
+      // What the bulk request answered is cached too: a single lookup now costs nothing.
+      expect(signals(await lookup(FULL_COMPANY.domain)).cached).toBe(true);
+      expect(sim.stats().requests - before).toBe(1);
+    });
+
+    it('fails a page as a whole when the vendor refuses the bulk request, and answers nothing half-done', async () => {
+      const { client } = await start({ credits: 0 });
+      const answer = await client.callTool({
+        name: 'get_accounts_signals',
+        arguments: { items: [{ domain: FULL_COMPANY.domain }, { domain: PARTIAL_COMPANY.domain }] },
+      });
+      expect(failure(answer)).toMatchObject({ code: 'quota_exhausted', retryable: false });
     });
 
     it('lists get_account_signals as an open-world read only to callers holding signals:read', async () => {
@@ -129,22 +159,14 @@ describe.each(backends())('the enrichment server on $name', (backend) => {
       const { tools } = await granted.client.listTools();
       expect(
         tools.map((tool) => [tool.name, tool.annotations?.readOnlyHint, tool.annotations?.openWorldHint]),
-      ).toEqual([['get_account_signals', true, true]]);
+      ).toEqual([
+        ['get_account_signals', true, true],
+        ['get_accounts_signals', true, true],
+      ]);
       const denied = await start({}, { grantedScopes: [] });
       expect((await denied.client.listTools()).tools).toEqual([]);
       expect(failure(await denied.lookup(FULL_COMPANY.domain)).code).toBe('forbidden');
       expect(denied.sim.stats().requests).toBe(0);
     });
-  });
-});
-
-describe('createEnrichmentServerFromEnv', () => {
-  it('fails at start, naming the variable, when the vendor is not configured', async () => {
-    await expect(createEnrichmentServerFromEnv({ ENRICHMENT_API_KEY: TEST_API_KEY })).rejects.toThrow(
-      'ENRICHMENT_VENDOR_URL is not set',
-    );
-    await expect(
-      createEnrichmentServerFromEnv({ ENRICHMENT_VENDOR_URL: 'http://127.0.0.1:9/' }),
-    ).rejects.toThrow('ENRICHMENT_API_KEY is not set');
   });
 });

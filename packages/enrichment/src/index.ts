@@ -8,15 +8,10 @@ export { REVENUE_BANDS, type RevenueBand, SIZE_BANDS, type SizeBand } from './ba
 export { DEFAULT_CACHE_TTL_MS } from './cache/SignalCache.ts';
 export {
   createEnrichmentServer,
-  createEnrichmentServerFromEnv,
+  ENRICHMENT_SCOPES,
   ENRICHMENT_VERSION,
   type EnrichmentServerOptions,
 } from './createEnrichmentServer.ts';
-export {
-  ENRICHMENT_SCOPES,
-  type EnrichmentSettings,
-  enrichmentSettingsFromEnv,
-} from './enrichmentSettings.ts';
 export { enrichmentMigrations } from './migrations.ts';
 export { confidenceFromLikelihood } from './toAccountSignals.ts';
 export { DEFAULT_VENDOR_TIMEOUT_MS, type PdlClientOptions } from './vendor/PdlClient.ts';

@@ -1,13 +1,13 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { type ToolErrorEnvelope, toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import type { Database } from '@tollgate/core/store';
-import { borrowed, captureLogs, connectInProcess, type LogCapture } from '@tollgate/core/testing';
-import type { Backend } from '@tollgate/core/testing/backends';
 import {
   type EnrichmentSimulator,
   type EnrichmentSimulatorOptions,
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
+import { borrowed, captureLogs, connectInProcess, type LogCapture } from '@tollgate/testing';
+import type { Backend } from '@tollgate/testing/backends';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { AccountSignals } from '../src/accountSignals.ts';
 import { createEnrichmentServer, type EnrichmentServerOptions } from '../src/createEnrichmentServer.ts';

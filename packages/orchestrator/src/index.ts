@@ -1,11 +1,17 @@
 export { allNightlyScopes, NIGHTLY_TOOLS, nightlyScopes } from './auth/nightlyScopes.ts';
 export { type ServerAuth, ServerAuthError } from './auth/ServerAuth.ts';
-export { serverAuthFromEnv } from './auth/serverAuthFromEnv.ts';
+export {
+  type OAuthClientSettings,
+  type ServerAuthSettings,
+  type ServerReachSettings,
+  serverCredentials,
+} from './auth/serverCredentials.ts';
 export { chooseRun, type RunChoice, type RunChoiceOptions } from './job/chooseRun.ts';
 export type { JobContext, WarehouseAccount } from './job/JobContext.ts';
 export { idempotencyKey } from './job/keys.ts';
 export {
   DEFAULT_NIGHTLY_CONFIG_PATH,
+  DEMO_NIGHTLY_CONFIG_PATH,
   type GuardConfig,
   loadNightlyConfig,
   type NightlyConfig,
@@ -37,4 +43,4 @@ export { score } from './scoring/score.ts';
 export { loadScoringConfig, type ScoringConfig, scoringConfigSchema } from './scoring/scoringConfig.ts';
 export type { ScoreResult, ScoringInput } from './scoring/types.ts';
 export { type CallOutcome, ServerConnection, type ServerSpec } from './servers/ServerConnection.ts';
-export { childEnv, serverSpecsFromEnv } from './servers/serverSpecs.ts';
+export { childEnv, type ServerSpecsOptions, serverSpecs } from './servers/serverSpecs.ts';

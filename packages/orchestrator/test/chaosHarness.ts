@@ -4,6 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AnyToolContract, ToolArguments, ToolValue } from '@tollgate/core/client';
+import { crmContract } from '@tollgate/crm/contract';
+import { outreachContract } from '@tollgate/outreach/contract';
 import {
   type CrmSimulator,
   type CrmSimulatorOptions,
@@ -13,6 +16,7 @@ import {
   startEnrichmentSimulator,
 } from '@tollgate/simulators';
 import { expect } from 'vitest';
+import type * as z from 'zod';
 import type { RunReport, ServerName } from '../src/report/types.ts';
 import { readRunReport } from '../src/report/writeReport.ts';
 import { ServerConnection } from '../src/servers/ServerConnection.ts';
@@ -186,32 +190,42 @@ export async function report(world: ChaosWorld, runKey: string, dir?: string): P
   return readRunReport(dir ?? join(world.home, 'reports'), runKey);
 }
 
+/** A list tool: it takes `limit` and `cursor`, and answers a page with `next_cursor`. */
+type ListTool = AnyToolContract & { output: z.ZodObject<{ next_cursor: z.ZodNullable<z.ZodString> }> };
+
 /** Pages through a list tool of a server, started as its own stdio child, and returns every item. */
-export async function listAll(world: ChaosWorld, server: ServerName, tool: string, field: string) {
+export async function listAll<C extends ListTool, F extends keyof ToolValue<C> & string>(
+  world: ChaosWorld,
+  server: ServerName,
+  tool: C,
+  field: F,
+): Promise<ToolValue<C>[F]> {
   const connection = new ServerConnection(server, {
     kind: 'stdio',
     command: process.execPath,
     args: [BIN, 'serve', server],
     env: childEnv(server, world.env),
   });
-  const items: Record<string, unknown>[] = [];
+  const items: unknown[] = [];
   try {
     let cursor: string | undefined;
     do {
-      let page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt: 1 });
+      // Every list tool takes these two (its other inputs have defaults).
+      const args = { limit: 100, ...(cursor ? { cursor } : {}) } as unknown as ToolArguments<C>;
+      let page = await connection.call(tool, args, { attempt: 1 });
       // Reading back is a client like any other: it waits out rate limits instead of failing on them.
       for (let attempt = 2; !page.ok && page.error.retryable && attempt <= 10; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, page.ok ? 0 : (page.error.retry_after_ms ?? 500)));
-        page = await connection.call(tool, { limit: 100, ...(cursor ? { cursor } : {}) }, { attempt });
+        page = await connection.call(tool, args, { attempt });
       }
-      if (!page.ok) throw new Error(`${server}.${tool}: ${page.error.code} ${page.error.message}`);
-      items.push(...(page.value[field] as Record<string, unknown>[]));
-      cursor = (page.value.next_cursor as string | null) ?? undefined;
+      if (!page.ok) throw new Error(`${server}.${tool.name}: ${page.error.code} ${page.error.message}`);
+      items.push(...(page.value[field] as unknown[]));
+      cursor = page.value.next_cursor ?? undefined;
     } while (cursor);
   } finally {
     await connection.close();
   }
-  return items;
+  return items as ToolValue<C>[F];
 }
 
 function duplicates(values: readonly unknown[]): unknown[] {
@@ -225,9 +239,9 @@ function duplicates(values: readonly unknown[]): unknown[] {
 
 /** Duplicates as the servers' own read tools show them: drafts and tasks per account, leads per email. */
 export async function countDuplicates(world: ChaosWorld) {
-  const drafts = await listAll(world, 'outreach', 'list_outreach_drafts', 'drafts');
-  const tasks = await listAll(world, 'crm', 'list_tasks', 'tasks');
-  const leads = await listAll(world, 'crm', 'search_leads', 'leads');
+  const drafts = await listAll(world, 'outreach', outreachContract.list_outreach_drafts, 'drafts');
+  const tasks = await listAll(world, 'crm', crmContract.list_tasks, 'tasks');
+  const leads = await listAll(world, 'crm', crmContract.search_leads, 'leads');
   return {
     drafts: drafts.length,
     tasks: tasks.length,

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '@tollgate/core/store';
-import { DEFAULT_DRAFT_WINDOW_DAYS, draftWindowMs } from './draftWindowFromEnv.ts';
+import { DEFAULT_DRAFT_WINDOW_DAYS, draftWindowMs } from './draftWindow.ts';
 import type { Draft, DraftFilter } from './schemas.ts';
 
 type Row = Record<string, unknown>;

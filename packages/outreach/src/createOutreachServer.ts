@@ -1,16 +1,17 @@
 import { createServer, type TollgateServer } from '@tollgate/core';
-import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
+import { scopesOf } from '@tollgate/core/client';
 import type { Database } from '@tollgate/core/store';
 import type { LoggerOptions } from '@tollgate/core/telemetry';
+import { outreachContract } from './contract.ts';
 import { DraftStore } from './DraftStore.ts';
-import { draftWindowMsFromEnv } from './draftWindowFromEnv.ts';
 import { outreachMigrations } from './migrations.ts';
 import { createOutreachDraftTool } from './tools/createOutreachDraft.ts';
 import { getOutreachDraftTool } from './tools/getOutreachDraft.ts';
 import { listOutreachDraftsTool } from './tools/listOutreachDrafts.ts';
 
 export const OUTREACH_VERSION = '0.1.0';
-export const OUTREACH_SCOPES = ['drafts:create', 'drafts:read'] as const;
+/** Every scope the server's tools declare; the default grant. */
+export const OUTREACH_SCOPES = scopesOf(outreachContract);
 
 export interface OutreachServerOptions {
   db: Database;
@@ -39,21 +40,5 @@ export async function createOutreachServer(options: OutreachServerOptions): Prom
     ...(options.idempotency === undefined ? {} : { idempotency: options.idempotency }),
     instructions:
       'Email drafts for leads. Nothing is ever sent. Keep the idempotency_key of a draft for its retries.',
-  });
-}
-
-/** Builds the server as `tollgate serve outreach` does, from OUTREACH_* settings in the environment. */
-export async function createOutreachServerFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TollgateServer> {
-  const settings = serverSettingsFromEnv('OUTREACH', OUTREACH_SCOPES, env);
-  // Read before the database opens, so a bad value fails at once and names itself.
-  const windowMs = draftWindowMsFromEnv(env);
-  return createOutreachServer({
-    db: await openServerDatabase('outreach', settings),
-    grantedScopes: settings.grantedScopes,
-    secrets: [settings.databaseUrl],
-    principal: settings.principal,
-    draftWindowMs: windowMs,
   });
 }

@@ -1,5 +1,5 @@
+import { NORMAL_Z_99, Random, type Seed } from '@tollgate/gtm-data';
 import * as z from 'zod';
-import { NORMAL_Z_99, Random, type Seed } from './random.ts';
 
 /**
  * Injected error kinds. Each simulator answers them in its vendor's own format; a kind a vendor

@@ -1,18 +1,23 @@
+// The demo companies and the seeded generator are @tollgate/gtm-data's; re-exported because the
+// simulators' options take them (`companies`, `seed`) and their tests build on them.
 export {
   type CompanyLocation,
   companyByDomain,
+  DEFAULT_SEED,
   type DemoCompany,
   demoCompanies,
   FUNDING_STAGES,
   type FundingStage,
-  normalizeDomain,
+  hashSeed,
+  Random,
   REVENUE_BANDS,
   type RevenueBand,
   revenueBand,
+  type Seed,
   SIZE_BANDS,
   type SizeBand,
   sizeBand,
-} from './companies.ts';
+} from '@tollgate/gtm-data';
 export { CREDENTIAL_CARRIERS, type CredentialCarrier, type PresentedCredential } from './credentials.ts';
 export type { ObjectType } from './crm/objectTypes.ts';
 export {
@@ -44,6 +49,4 @@ export {
   faultConfigSchema,
 } from './faults.ts';
 export type { SimulatorServer } from './http/simulatorServer.ts';
-export { DEFAULT_SEED } from './options.ts';
-export { hashSeed, Random, type Seed } from './random.ts';
 export type { TrafficStats } from './stats.ts';

@@ -1,8 +1,5 @@
 import * as z from 'zod';
 
-/** The seed a simulator uses when none is given. */
-export const DEFAULT_SEED = 20_261_123;
-
 export const seedSchema = z.union([z.number(), z.string()]);
 
 export const listenOptionsSchema = z.object({

@@ -48,6 +48,9 @@ function paramSchema(spec: ParamSpec): z.ZodType {
     case 'boolean':
       schema = z.boolean();
       break;
+    case 'string_list':
+      schema = z.array(z.string().max(spec.max_length ?? 1000)).max(spec.max ?? 1000);
+      break;
     case 'date':
       // Postgres has no year 0 (its input parser refuses 0000-01-01), and zod's ISO date allows it.
       schema = z.iso.date().refine((value) => value >= '0001-01-01', 'a date from 0001-01-01 on');

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { parseJsonSettings, readJsonSettingsFile } from '@tollgate/core/settings';
 import * as z from 'zod';
 
 const identifier = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _');
 /** What a query name may be, as clients see it in run_named_query's input schema. */
 export const queryName = identifier;
 
-const paramSpec = z.strictObject({
-  type: z.enum(['string', 'integer', 'number', 'boolean', 'date']),
+const paramFields = {
   description: z.string().min(1),
   required: z.boolean().optional(),
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
@@ -14,23 +13,43 @@ const paramSpec = z.strictObject({
   max: z.number().optional(),
   max_length: z.number().int().positive().optional(),
   enum: z.array(z.string()).min(1).optional(),
-});
-export type ParamSpec = z.infer<typeof paramSpec>;
+};
+const SCALAR_TYPES = ['string', 'integer', 'number', 'boolean', 'date'] as const;
+/** A named query's parameter: one scalar, as run_named_query advertises it. */
+const namedParamSpec = z.strictObject({ type: z.enum(SCALAR_TYPES), ...paramFields });
+/**
+ * A tool query's parameter may also be a `string_list`: strings bound as one `text[]`
+ * (`= ANY(:domains)`), with `max` the most items.
+ */
+const toolParamSpec = z.strictObject({ type: z.enum([...SCALAR_TYPES, 'string_list']), ...paramFields });
+export type ParamSpec = z.infer<typeof toolParamSpec>;
 
-const querySpec = z.strictObject({
+const queryFields = {
   description: z.string().min(1),
   sql: z.string().min(1),
-  params: z.record(identifier, paramSpec).default({}),
   max_rows: z.number().int().positive().optional(),
   timeout_ms: z.number().int().positive().optional(),
+};
+const querySpec = z.strictObject({ ...queryFields, params: z.record(identifier, toolParamSpec).default({}) });
+const namedQuerySpec = z.strictObject({
+  ...queryFields,
+  params: z.record(identifier, namedParamSpec).default({}),
 });
 export type QuerySpec = z.infer<typeof querySpec>;
 
 export const warehouseConfigSchema = z.strictObject({
   statement_timeout_ms: z.number().int().positive().default(5000),
   max_rows: z.number().int().positive().default(1000),
-  tools: z.strictObject({ list_accounts: querySpec, account_usage: querySpec }),
-  queries: z.record(identifier, querySpec).default({}),
+  tools: z.strictObject({
+    list_accounts: querySpec,
+    account_usage: querySpec,
+    /**
+     * get_accounts_usage in one query: `:domains` (a string_list) and `:days`, one row per domain
+     * found. Without it, get_accounts_usage runs account_usage once per domain.
+     */
+    accounts_usage: querySpec.optional(),
+  }),
+  queries: z.record(identifier, namedQuerySpec).default({}),
 });
 export type WarehouseConfig = z.infer<typeof warehouseConfigSchema>;
 
@@ -56,54 +75,46 @@ export function compileSql(sql: string): CompiledSql {
   return { text, order };
 }
 
-/** A problem in the config, reported with the query's name so an operator can find it. */
-function checkQuery(name: string, spec: QuerySpec, problems: string[]) {
+/** The problems of one query, each reported under the query's path so an operator can find it. */
+function checkQuery(spec: QuerySpec, report: (message: string) => void) {
   const body = spec.sql.trim().replace(/;\s*$/, '');
-  if (body.includes(';')) problems.push(`${name}: one statement only (found ";")`);
+  if (body.includes(';')) report('one statement only (found ";")');
   const used = new Set(compileSql(body).order);
-  for (const param of used)
-    if (!(param in spec.params)) problems.push(`${name}: :${param} is used but not declared`);
+  for (const param of used) if (!(param in spec.params)) report(`:${param} is used but not declared`);
   for (const param of Object.keys(spec.params))
-    if (!used.has(param)) problems.push(`${name}: ${param} is declared but unused`);
+    if (!used.has(param)) report(`${param} is declared but unused`);
 }
 
-/** Parses and checks a warehouse config; every problem is reported at once. */
-export function parseWarehouseConfig(raw: unknown, source: string): WarehouseConfig {
-  const parsed = warehouseConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Warehouse config ${source} is invalid:\n  - ${issues.join('\n  - ')}`);
+/** The config schema with the checks between fields: placeholders, statements, parameter types. */
+const checkedWarehouseConfigSchema = warehouseConfigSchema.superRefine((config, ctx) => {
+  const problems: { path: string[]; message: string }[] = [];
+  const report = (path: string[]) => (message: string) => problems.push({ path, message });
+  for (const [name, spec] of Object.entries(config.tools)) {
+    if (spec !== undefined) checkQuery(spec, report(['tools', name]));
   }
-  const problems: string[] = [];
-  for (const [name, spec] of Object.entries(parsed.data.tools)) checkQuery(`tools.${name}`, spec, problems);
-  for (const [name, spec] of Object.entries(parsed.data.queries))
-    checkQuery(`queries.${name}`, spec, problems);
+  for (const [name, spec] of Object.entries(config.queries)) checkQuery(spec, report(['queries', name]));
   // run_named_query advertises each parameter name once, with its type (see paramsInput).
   const typeOf = new Map<string, { type: string; query: string }>();
-  for (const [name, spec] of Object.entries(parsed.data.queries)) {
+  for (const [name, spec] of Object.entries(config.queries)) {
     for (const [param, { type }] of Object.entries(spec.params)) {
       const first = typeOf.get(param);
       if (first === undefined) typeOf.set(param, { type, query: name });
       else if (first.type !== type) {
-        problems.push(
-          `queries.${name}: ${param} is a ${type} here but a ${first.type} in queries.${first.query}; one name, one type`,
+        report(['queries', name])(
+          `${param} is a ${type} here but a ${first.type} in queries.${first.query}; one name, one type`,
         );
       }
     }
   }
-  if (problems.length > 0)
-    throw new Error(`Warehouse config ${source} is invalid:\n  - ${problems.join('\n  - ')}`);
-  return parsed.data;
+  for (const { path, message } of problems) ctx.addIssue({ code: 'custom', path, message });
+});
+
+/** Parses and checks a warehouse config; every problem is reported at once. */
+export function parseWarehouseConfig(raw: unknown, source: string): WarehouseConfig {
+  return parseJsonSettings(raw, checkedWarehouseConfigSchema, 'warehouse config', source);
 }
 
 /** Reads a config file; the demo config when no path is given. */
-export function loadWarehouseConfig(path?: string): WarehouseConfig {
-  const location = path ?? DEMO_CONFIG_PATH;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(location, 'utf8'));
-  } catch (error) {
-    throw new Error(`Cannot read warehouse config ${String(location)}: ${(error as Error).message}`);
-  }
-  return parseWarehouseConfig(raw, String(location));
+export function loadWarehouseConfig(path: string | URL = DEMO_CONFIG_PATH): WarehouseConfig {
+  return readJsonSettingsFile(path, checkedWarehouseConfigSchema, 'warehouse config');
 }

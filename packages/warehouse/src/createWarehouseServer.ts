@@ -1,17 +1,20 @@
 import { createServer, type TollgateServer } from '@tollgate/core';
-import { openServerDatabase, serverSettingsFromEnv } from '@tollgate/core/settings';
+import { scopesOf } from '@tollgate/core/client';
 import { type Database, migrate, whenOpen } from '@tollgate/core/store';
 import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { loadWarehouseConfig, type WarehouseConfig } from './config.ts';
+import { warehouseContract } from './contract.ts';
 import { seedDemoWarehouse } from './demoData.ts';
 import { demoWarehouseMigrations } from './migrations.ts';
+import { getAccountsUsageTool } from './tools/getAccountsUsage.ts';
 import { getAccountUsageTool } from './tools/getAccountUsage.ts';
 import { listAccountsTool } from './tools/listAccounts.ts';
 import { listNamedQueriesTool } from './tools/listNamedQueries.ts';
 import { runNamedQueryTool } from './tools/runNamedQuery.ts';
 
 export const WAREHOUSE_VERSION = '0.1.0';
-export const WAREHOUSE_SCOPES = ['accounts:read', 'usage:read', 'queries:read', 'queries:run'] as const;
+/** Every scope the server's tools declare; the default grant. */
+export const WAREHOUSE_SCOPES = scopesOf(warehouseContract);
 
 export interface WarehouseServerOptions {
   /** The warehouse connection. */
@@ -30,7 +33,7 @@ export interface WarehouseServerOptions {
  * The warehouse MCP server. It only reads, so it has no store of its own (no idempotency keys: it
  * has no create tool) and never writes to a real warehouse: `db` is the warehouse, closed with the
  * server; only the embedded demo database gets a schema and data — when it opens, which
- * for a store opened on first use (`openServerDatabase`) is the first call that queries it.
+ * for a store opened on first use (`openServerDatabase` on `@tollgate/core/settings`) is the first call that queries it.
  */
 export async function createWarehouseServer(options: WarehouseServerOptions): Promise<TollgateServer> {
   const { db } = options;
@@ -53,6 +56,7 @@ export async function createWarehouseServer(options: WarehouseServerOptions): Pr
     tools: [
       listAccountsTool(context),
       getAccountUsageTool(context),
+      getAccountsUsageTool(context),
       listNamedQueriesTool(context),
       runNamedQueryTool(context),
     ],
@@ -63,31 +67,5 @@ export async function createWarehouseServer(options: WarehouseServerOptions): Pr
     ...(options.log === undefined ? {} : { log: options.log }),
     ready: () => db.query('select 1'),
     onClose: () => db.close(),
-  });
-}
-
-/**
- * Builds the server as `tollgate serve warehouse` does: WAREHOUSE_DATABASE_URL points at any
- * Postgres-compatible warehouse (used read-only, never migrated); without it the embedded demo
- * warehouse is created and seeded (WAREHOUSE_DEMO_ACCOUNTS, default 400). WAREHOUSE_QUERIES names
- * a config file of named queries.
- */
-export async function createWarehouseServerFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<TollgateServer> {
-  const settings = serverSettingsFromEnv('WAREHOUSE', WAREHOUSE_SCOPES, env);
-  const accounts = Number(env.WAREHOUSE_DEMO_ACCOUNTS ?? 400);
-  if (!Number.isInteger(accounts) || accounts < 1) {
-    throw new Error(
-      `WAREHOUSE_DEMO_ACCOUNTS must be a positive whole number, got "${env.WAREHOUSE_DEMO_ACCOUNTS}".`,
-    );
-  }
-  return createWarehouseServer({
-    db: await openServerDatabase('warehouse', settings),
-    config: loadWarehouseConfig(env.WAREHOUSE_QUERIES),
-    demo: settings.databaseUrl === undefined ? { accounts } : false,
-    grantedScopes: settings.grantedScopes,
-    secrets: [settings.databaseUrl],
-    principal: settings.principal,
   });
 }

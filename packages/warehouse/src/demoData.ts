@@ -1,5 +1,5 @@
 import type { Database } from '@tollgate/core/store';
-import { DEFAULT_SEED, type DemoCompany, demoCompanies, Random, type Seed } from '@tollgate/simulators';
+import { DEFAULT_SEED, type DemoCompany, demoCompanies, Random, type Seed } from '@tollgate/gtm-data';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -9,7 +9,6 @@ export {
 } from './config.ts';
 export {
   createWarehouseServer,
-  createWarehouseServerFromEnv,
   WAREHOUSE_SCOPES,
   WAREHOUSE_VERSION,
   type WarehouseServerOptions,

@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
-import { captureLogs, connectInProcess } from '@tollgate/core/testing';
-import { type Backend, backends } from '@tollgate/core/testing/backends';
-import { DEFAULT_SEED, demoCompanies } from '@tollgate/simulators';
+import { DEFAULT_SEED, demoCompanies } from '@tollgate/gtm-data';
+import { captureLogs, connectInProcess } from '@tollgate/testing';
+import { type Backend, backends } from '@tollgate/testing/backends';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWarehouseConfig, parseWarehouseConfig, type WarehouseConfig } from './config.ts';
 import { createWarehouseServer } from './createWarehouseServer.ts';
@@ -31,6 +31,31 @@ async function open(backend: Backend, config?: WarehouseConfig) {
 const content = <T>(result: { structuredContent?: unknown }) => result.structuredContent as T;
 const errorOf = (result: { structuredContent?: unknown }) =>
   toolErrorEnvelopeSchema.parse(result.structuredContent).error;
+
+describe('get_accounts_usage without a set-based query configured', () => {
+  it('runs the single-account query once per domain, with the same answers', async () => {
+    const backend = backends()[0] as Backend;
+    const full = loadWarehouseConfig();
+    const { accounts_usage: _, ...tools } = full.tools;
+    const older = await open(backend, { ...full, tools });
+    try {
+      const items = [
+        ...demoCompanies(DEFAULT_SEED, 4).map((company) => ({ domain: company.domain })),
+        { domain: 'x.example' },
+      ];
+      const batch = content<{ results: { ok: boolean; value?: unknown; error?: { code: string } }[] }>(
+        await older.client.callTool({ name: 'get_accounts_usage', arguments: { items } }),
+      );
+      for (const [i, item] of items.entries()) {
+        const single = await older.client.callTool({ name: 'get_account_usage', arguments: item });
+        if (single.isError) expect(batch.results[i]?.error?.code).toBe(errorOf(single).code);
+        else expect(batch.results[i]).toEqual({ ok: true, value: content(single) });
+      }
+    } finally {
+      await older.close();
+    }
+  });
+});
 
 describe.each(backends())('the warehouse server on $name', (backend) => {
   let client: Client;
@@ -69,6 +94,30 @@ describe.each(backends())('the warehouse server on $name', (backend) => {
         total += page.accounts.length;
       }
       expect(total).toBe(ACCOUNTS);
+    });
+
+    it('answers a page of usage in one call, each item as get_account_usage answers it', async () => {
+      const domains = demoCompanies(DEFAULT_SEED, 6).map((company) => company.domain);
+      const items = [
+        ...domains.map((domain) => ({ domain })),
+        { domain: 'nobody.example' },
+        { domain: domains[0] as string, days: 7 },
+      ];
+      const batch = content<{
+        results: { ok: boolean; value?: unknown; error?: { code: string; retryable: boolean } }[];
+      }>(await client.callTool({ name: 'get_accounts_usage', arguments: { items } }));
+      expect(batch.results).toHaveLength(items.length);
+      for (const [i, item] of items.entries()) {
+        const single = await client.callTool({ name: 'get_account_usage', arguments: item });
+        const result = batch.results[i];
+        if (single.isError) {
+          expect(result).toMatchObject({
+            ok: false,
+            error: { code: errorOf(single).code, retryable: false },
+          });
+        } else expect(result).toEqual({ ok: true, value: content(single) });
+      }
+      expect(batch.results[6]?.error?.code).toBe('not_found');
     });
 
     it('reports usage as intent signals, and not_found for an unknown account', async () => {

@@ -1,11 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core/store';
+import { openDatabase, pgliteSnapshot } from '@tollgate/core/store';
 import { startTracing } from '@tollgate/core/telemetry';
 import { Command } from 'commander';
 import { SELF, today } from '../launch.ts';
 import { exitStatus, StopSignals } from '../nightlyEnding.ts';
 import { positive } from '../parsers.ts';
+import { demoSettings } from '../settings/demo.ts';
+import { settingsHelp } from '../settings/renderSettings.ts';
+import { parseSettings, settingsOf } from '../settings/setting.ts';
 
 /** Limits of the demo's vendors, scaled so a 400-account run takes seconds, not an hour. */
 const DEMO_LIMITS = { crmPerSecond: 100, enrichmentPerSecond: 60 };
@@ -24,9 +27,10 @@ export function demoCommand(): Command {
     .option('--new-run', "start today's demo run even when the last one is unfinished")
     .addHelpText(
       'after',
-      '\nCRM_HUBSPOT_TOKEN and ENRICHMENT_API_KEY, when set, are the credentials the simulated vendors require and the servers use: set them to a canary to check that no credential leaks.\n' +
-        'Without --run-key an unfinished last demo run is resumed. Ctrl-C stops it gently (a second Ctrl-C exits at once);\n' +
-        'exit status as for `tollgate run nightly` (0 completed, 3 incomplete, 4 report not written, 130/143 interrupted).',
+      '\nWithout --run-key an unfinished last demo run is resumed. Ctrl-C stops it gently (a second Ctrl-C exits at once);\n' +
+        'exit status as for `tollgate run nightly` (0 completed, 3 incomplete, 4 report not written, 130/143 interrupted).\n' +
+        "The demo sets the servers' own settings itself; of yours it reads only these:\n" +
+        settingsHelp(settingsOf(demoSettings), 'Settings (environment variables; empty is unset)'),
     )
     .action(async (options: { accounts: number; runKey?: string; fresh?: boolean; newRun?: boolean }) => {
       let runKey = options.runKey ?? `demo-${today()}`;
@@ -34,20 +38,21 @@ export function demoCommand(): Command {
       const resumeLine = () =>
         `tollgate demo --run-key ${quote(runKey)}${options.accounts === 400 ? '' : ` --accounts ${options.accounts}`}`;
       const stop = new StopSignals(resumeLine);
+      const settings = parseSettings(demoSettings, process.env);
       const { startCrmSimulator, startEnrichmentSimulator } = await import('@tollgate/simulators');
       const orchestrator = await import('@tollgate/orchestrator');
       quote = orchestrator.shellWord;
-      const home = join(tollgateHome(), 'demo');
+      const home = join(settings.TOLLGATE_HOME, 'demo');
       if (options.fresh) await rm(home, { recursive: true, force: true });
 
       const enrichment = await startEnrichmentSimulator({
-        ...demoCredential('ENRICHMENT_API_KEY', 'apiKey'),
+        ...(settings.ENRICHMENT_API_KEY === undefined ? {} : { apiKey: settings.ENRICHMENT_API_KEY }),
         companyCount: options.accounts,
         rateLimit: { limit: DEMO_LIMITS.enrichmentPerSecond, windowMs: 1000 },
         faults: { errors: { server_error: 0.02, rate_limit: 0.01 } },
       });
       const crm = await startCrmSimulator({
-        ...demoCredential('CRM_HUBSPOT_TOKEN', 'token'),
+        ...(settings.CRM_HUBSPOT_TOKEN === undefined ? {} : { token: settings.CRM_HUBSPOT_TOKEN }),
         rateLimit: { max: DEMO_LIMITS.crmPerSecond, intervalMs: 1000 },
         searchRateLimit: { max: 50, intervalMs: 1000 },
         indexingLagMs: { minMs: 50, maxMs: 250 },
@@ -58,7 +63,8 @@ export function demoCommand(): Command {
           `  simulated enrichment vendor ${enrichment.url.origin} (${DEMO_LIMITS.enrichmentPerSecond}/s fixed window, 2% 5xx, a 3 s outage)\n` +
           `  simulated HubSpot-style CRM ${crm.url.origin} (${DEMO_LIMITS.crmPerSecond}/s rolling window, 2% 5xx, 2% record locks)\n`,
       );
-      const env: NodeJS.ProcessEnv = {
+      // The servers' environment: the demo's vendors and home, nothing else of the caller's.
+      const env: Record<string, string | undefined> = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         TOLLGATE_HOME: home,
@@ -74,10 +80,7 @@ export function demoCommand(): Command {
       };
       // One initdb for the whole demo, before four servers and the ledger all want one at once.
       await pgliteSnapshot(home);
-      const ledger = await openDatabase({
-        name: 'orchestrator',
-        dataDir: join(home, 'orchestrator', 'pgdata'),
-      });
+      const ledger = await openDatabase({ name: 'orchestrator', home });
       const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
       try {
         const choice = await orchestrator.chooseRun(ledger, {
@@ -91,13 +94,14 @@ export function demoCommand(): Command {
         process.stderr.write(`Demo run ${runKey}\n`);
         const result = await orchestrator.runNightly({
           runKey,
-          servers: orchestrator.serverSpecsFromEnv(SELF, env, { logDir: join(home, 'logs') }),
+          servers: orchestrator.serverSpecs(
+            { servers: {} },
+            { launch: SELF, env, logDir: join(home, 'logs') },
+          ),
           ledger,
           reportDir: join(home, 'reports'),
           signal: stop.signal,
-          config: orchestrator.loadNightlyConfig(
-            new URL('../../../orchestrator/config/demo.json', import.meta.url).pathname,
-          ),
+          config: orchestrator.loadNightlyConfig(orchestrator.DEMO_NIGHTLY_CONFIG_PATH),
           // The enrichment outage starts two seconds into the work, whenever the servers are up.
           onReady: () => {
             const at = enrichment.stats().uptimeMs + 2_000;
@@ -133,14 +137,4 @@ export function demoCommand(): Command {
         await Promise.all([enrichment.close(), crm.close()]);
       }
     });
-}
-
-/** A simulator credential from the environment, when set; otherwise the simulator's own. */
-function demoCredential<K extends string>(variable: string, option: K): Partial<Record<K, string>> {
-  const value = process.env[variable]?.trim();
-  if (!value) return {};
-  // The simulators refuse shorter credentials; say which setting, never its value.
-  if (value.length < 16)
-    throw new Error(`${variable} must be at least 16 characters for the demo's simulators.`);
-  return { [option]: value } as Partial<Record<K, string>>;
 }

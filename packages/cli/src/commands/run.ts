@@ -1,10 +1,15 @@
 import { join } from 'node:path';
-import { openDatabase, pgliteSnapshot, tollgateHome } from '@tollgate/core/store';
+import { openDatabase, pgliteSnapshot } from '@tollgate/core/store';
 import { startTracing } from '@tollgate/core/telemetry';
 import { Command } from 'commander';
+import * as z from 'zod';
 import { SELF, today } from '../launch.ts';
 import { exitStatus, StopSignals } from '../nightlyEnding.ts';
 import { positive } from '../parsers.ts';
+import { processShape } from '../settings/common.ts';
+import { nightlySettings, serverAuthSettings } from '../settings/nightly.ts';
+import { settingsHelp } from '../settings/renderSettings.ts';
+import { parseSettings, settingsOf } from '../settings/setting.ts';
 
 interface NightlyFlags {
   runKey?: string;
@@ -60,24 +65,28 @@ export function runCommand(): Command {
         'report is written. A second one exits at once; the ledger keeps what was done either way.\n\n' +
         'Exit status: 0 completed; 1 could not start (a setting, a refused credential); 3 incomplete (accounts\n' +
         'pending); 4 the report could not be written (the work is saved); 130 / 143 interrupted by SIGINT /\n' +
-        'SIGTERM. After 3, 4, 130 or 143, run again with the same --run-key: finished accounts are not redone.',
+        'SIGTERM. After 3, 4, 130 or 143, run again with the same --run-key: finished accounts are not redone.\n' +
+        settingsHelp(settingsOf(nightlySettings), 'Settings (environment variables; empty is unset)'),
     )
     .action(async (flags: NightlyFlags) => {
       let runKey = flags.runKey ?? today();
       let quote = (value: string) => value;
       // First thing: a Ctrl-C during start-up must stop the run gently too, not kill it mid-write.
       const stop = new StopSignals(() => resumeCommandLine(runKey, flags, quote));
+      const settings = parseSettings(nightlySettings, process.env);
+      const home = settings.TOLLGATE_HOME;
       const orchestrator = await import('@tollgate/orchestrator');
       quote = orchestrator.shellWord;
       // One initdb up front, before the servers' children and the ledger each want one at once.
-      await pgliteSnapshot(tollgateHome());
+      await pgliteSnapshot(home);
       const ledger = await openDatabase({
         name: 'orchestrator',
-        url: process.env.ORCHESTRATOR_DATABASE_URL,
+        url: settings.ORCHESTRATOR_DATABASE_URL,
+        home,
       });
       // With OTEL_EXPORTER_OTLP_ENDPOINT set, each account is one trace across the job and the servers.
       const tracing = startTracing({ serviceName: 'tollgate-orchestrator' });
-      const logDir = join(tollgateHome(), 'logs');
+      const logDir = join(home, 'logs');
       try {
         const choice = await orchestrator.chooseRun(ledger, {
           requested: flags.runKey,
@@ -87,9 +96,14 @@ export function runCommand(): Command {
         runKey = choice.runKey;
         if (choice.notice) process.stderr.write(`${choice.notice}\n`);
         process.stderr.write(`Nightly run ${runKey}\n`);
-        const servers = orchestrator.serverSpecsFromEnv(SELF, process.env, { logDir });
+        // The children get the environment: each server reads its own settings there.
+        const servers = orchestrator.serverSpecs(serverAuthSettings(settings), {
+          launch: SELF,
+          env: process.env,
+          logDir,
+        });
         const anyStdio = Object.values(servers).some((spec) => spec.kind === 'stdio');
-        const reportDir = flags.reportDir ?? join(tollgateHome(), 'reports');
+        const reportDir = flags.reportDir ?? join(home, 'reports');
         const result = await orchestrator.runNightly({
           runKey,
           servers,
@@ -122,6 +136,9 @@ export function runCommand(): Command {
   return run;
 }
 
+/** `tollgate report`: where the reports are. */
+const reportSettings = z.object({ TOLLGATE_HOME: processShape().TOLLGATE_HOME });
+
 export function reportCommand(): Command {
   return new Command('report')
     .description('print the summary of a nightly run again')
@@ -131,10 +148,11 @@ export function reportCommand(): Command {
     .action(async (runKey: string | undefined, options: { reportDir?: string; json?: boolean }) => {
       const { readRunReport, renderSummaryTable } = await import('@tollgate/orchestrator');
       const wanted = runKey ?? today();
+      const home = parseSettings(reportSettings, process.env).TOLLGATE_HOME;
       // Demo runs keep their reports in the demo's own home; look there too when no directory is named.
       const dirs = options.reportDir
         ? [options.reportDir]
-        : [join(tollgateHome(), 'reports'), join(tollgateHome(), 'demo', 'reports')];
+        : [join(home, 'reports'), join(home, 'demo', 'reports')];
       let report: Awaited<ReturnType<typeof readRunReport>> | undefined;
       let firstError: unknown;
       for (const dir of dirs) {

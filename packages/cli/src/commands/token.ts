@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tollgateHome } from '@tollgate/core/store';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { port, positive } from '../parsers.ts';
 
@@ -7,6 +9,11 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_ISSUER = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 const DEFAULT_CLIENT = 'nightly';
 const NOT_FOR_PRODUCTION = 'development issuer: not for production (no rotation, revocation or audit)';
+
+/** `$TOLLGATE_HOME/issuer`: where the development issuer keeps its key and clients. */
+function issuerDir(): string {
+  return join(tollgateHome(process.env), 'issuer');
+}
 
 export function tokenCommand(): Command {
   const token = new Command('token').description(
@@ -33,8 +40,8 @@ export function tokenCommand(): Command {
     )
     .action(
       async (options: { port: number; host: string; clients?: string; issuer?: string; ttl: number }) => {
-        const devIssuer = await import('@tollgate/core/dev-issuer');
-        const dir = devIssuer.defaultIssuerDir();
+        const devIssuer = await import('@tollgate/dev-issuer');
+        const dir = issuerDir();
         let clients: Awaited<ReturnType<typeof devIssuer.loadDevClients>>;
         let clientsFile: string;
         let secretHint = '';
@@ -104,7 +111,7 @@ export function tokenCommand(): Command {
     )
     .action(
       async (options: { audience: string; scope: string; ttl: number; subject: string; issuer: string }) => {
-        const devIssuer = await import('@tollgate/core/dev-issuer');
+        const devIssuer = await import('@tollgate/dev-issuer');
         const problem = devIssuer.resourceProblem(options.audience);
         if (problem !== undefined) {
           throw new InvalidArgumentError(
@@ -120,7 +127,7 @@ export function tokenCommand(): Command {
         if (devIssuer.resourceProblem(options.issuer) !== undefined) {
           throw new InvalidArgumentError(`--issuer ${options.issuer} is not an http(s) URL`);
         }
-        const key = await devIssuer.loadOrCreateSigningKey(devIssuer.defaultIssuerDir());
+        const key = await devIssuer.loadOrCreateSigningKey(issuerDir());
         const signed = await devIssuer.signWithKey(
           key,
           devIssuer.accessTokenClaims({
@@ -142,8 +149,8 @@ export function tokenCommand(): Command {
     )
     .addHelpText('after', '\nSave it and point a server at the file: <SERVER>_AUTH_JWKS_FILE=<file>.')
     .action(async () => {
-      const devIssuer = await import('@tollgate/core/dev-issuer');
-      const key = await devIssuer.loadOrCreateSigningKey(devIssuer.defaultIssuerDir());
+      const devIssuer = await import('@tollgate/dev-issuer');
+      const key = await devIssuer.loadOrCreateSigningKey(issuerDir());
       process.stdout.write(`${JSON.stringify(devIssuer.publicJwks(key), null, 2)}\n`);
     });
 

@@ -1,10 +1,10 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { captureLogs } from '@tollgate/testing';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTool, probeTool } from '../../test/fixtures.ts';
 import { createServer, type Serving } from '../server/createServer.ts';
-import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
 import { protectedResourceMetadataUrl } from './resourceServer.ts';
 import { createTokenVerifier, InvalidTokenError } from './tokenVerifier.ts';
 

@@ -36,6 +36,20 @@ export interface CallContext {
   traceId?: string;
   /** The transaction a create's effect and its idempotency record commit in, when the server has a store. */
   tx: Queryable | undefined;
+  /** A batch tool's items, set by the batch input step (see `defineBatchTool`). */
+  batch?: BatchItem[];
+}
+
+/** One item of a batch call as it passes the gate. */
+export interface BatchItem {
+  /** The parsed arguments; undefined when the item was invalid (its outcome says why). */
+  input: Record<string, unknown> | undefined;
+  /** Set once the item is answered: by the input step, the idempotency step or the handler. */
+  outcome: Outcome | undefined;
+  /** The outcome is a stored answer for a repeated key. */
+  replayed: boolean;
+  /** This item took over an unfinished key: look for its effect before making it again. */
+  recovering: boolean;
 }
 
 export type Outcome =

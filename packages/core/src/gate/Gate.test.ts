@@ -1,8 +1,8 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
+import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTool, probeTool } from '../../test/fixtures.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
-import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { captureLogs, connectInProcess, type InProcessConnection } from '../testing/index.ts';
 import { toolErrorEnvelopeSchema } from './CompiledTool.ts';
 
 const SECRET = 'sk_live_9f8e7d6c5b4a';

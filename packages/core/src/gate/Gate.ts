@@ -11,6 +11,7 @@ import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
 import type { CallContext, GateStep, Outcome } from './CallContext.ts';
 import { type CompiledTool, compileTool } from './CompiledTool.ts';
 import { compose } from './compose.ts';
+import { batchExecuteStep, batchInputStep } from './steps/batch.ts';
 import { executeStep } from './steps/execute.ts';
 import { inputStep } from './steps/input.ts';
 import { outputStep } from './steps/output.ts';
@@ -48,12 +49,15 @@ const passThrough: GateStep = (_ctx, next) => next();
 
 /**
  * The gate every tool call passes, in order: record (outermost) → scope → input → idempotency
- * → output check → execute. The output check wraps execute, so it runs on the way back.
+ * → output check → execute. The output check wraps execute, so it runs on the way back. A batch
+ * tool's call passes record → scope → batch input (each item parsed) → idempotency (each item's key)
+ * → batch execute (the handler on the items left, each value checked).
  */
 export class Gate {
   readonly #options: GateOptions;
   readonly #tools: ReadonlyMap<string, CompiledTool>;
   readonly #run: (ctx: CallContext) => Promise<Outcome>;
+  readonly #runBatch: (ctx: CallContext) => Promise<Outcome>;
   readonly #listings = new Map<string, Tool[]>();
 
   constructor(options: GateOptions) {
@@ -74,6 +78,14 @@ export class Gate {
       options.idempotency ?? passThrough,
       outputStep,
       executeStep,
+    ]);
+    // A batch tool checks and answers each item itself (see defineBatchTool).
+    this.#runBatch = compose<CallContext, Outcome>([
+      recordStep,
+      scopeStep,
+      batchInputStep,
+      options.idempotency ?? passThrough,
+      batchExecuteStep,
     ]);
   }
 
@@ -125,7 +137,7 @@ export class Gate {
       recovering: false,
       tx: undefined,
     };
-    const outcome = await this.#run(ctx);
+    const outcome = await (tool.definition.batch === undefined ? this.#run(ctx) : this.#runBatch(ctx));
     return toCallToolResult(outcome, callId, ctx.replayed, ctx.redactor);
   }
 }

@@ -18,11 +18,5 @@ export {
   type TokenVerifierOptions,
   type VerifiedToken,
 } from '../auth/tokenVerifier.ts';
-export {
-  type AccessPolicy,
-  DEFAULT_MAX_BODY_BYTES,
-  type DeniedCall,
-  type HttpListener,
-  type HttpOptions,
-  listenHttp,
-} from '../server/http.ts';
+export type { AccessPolicy, DeniedCall } from '../server/accessPolicy.ts';
+export { DEFAULT_MAX_BODY_BYTES, type HttpListener, type HttpOptions, listenHttp } from '../server/http.ts';

@@ -117,9 +117,9 @@ export class IdempotencyStore {
     return updated.affected === 1;
   }
 
-  /** Forgets a key whose call made no effect, so the caller may try again. */
-  async release(id: KeyId, owner: string): Promise<void> {
-    await this.db.query(
+  /** Forgets a key whose call made no effect, so the caller may try again (inside `q`'s transaction, when given). */
+  async release(id: KeyId, owner: string, q: Queryable = this.db): Promise<void> {
+    await q.query(
       `DELETE FROM tollgate_idempotency
         WHERE principal = $1 AND tool = $2 AND key = $3 AND owner = $4 AND state = 'in_flight'`,
       [id.principal, id.tool, id.key, owner],

@@ -1,12 +1,12 @@
+import { borrowed, captureLogs } from '@tollgate/testing';
+import { backends } from '@tollgate/testing/backends';
+import type { TestDatabase } from '@tollgate/testing/databases';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from '../../test/testTools.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
 import type { Database } from '../store/Database.ts';
-import { backends } from '../testing/backends.ts';
-import type { TestDatabase } from '../testing/databases.ts';
-import { borrowed, captureLogs } from '../testing/index.ts';
 
 const principal = { id: 'nightly', scopes: new Set(['things:create']) };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,10 +1,10 @@
+import { borrowed, captureLogs } from '@tollgate/testing';
+import { backends } from '@tollgate/testing/backends';
+import type { TestDatabase } from '@tollgate/testing/databases';
 import { afterEach, describe, expect, it } from 'vitest';
 import { behaviours, countEffects, localCreate, setUpEffects, upstreamCreate } from '../../test/testTools.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { createServer, type TollgateServer } from '../server/createServer.ts';
-import { backends } from '../testing/backends.ts';
-import type { TestDatabase } from '../testing/databases.ts';
-import { borrowed, captureLogs } from '../testing/index.ts';
 import { IdempotencyStore } from './IdempotencyStore.ts';
 
 const principal = { id: 'job-1', scopes: new Set(['things:create']) };

@@ -9,6 +9,7 @@ import type { CallContext, GateStep, Outcome } from '../gate/CallContext.ts';
 import type { Database, Queryable } from '../store/Database.ts';
 import { migrate } from '../store/migrate.ts';
 import { IDEMPOTENCY_KEY_FIELD } from '../tool/defineTool.ts';
+import { batchCreate, type KeyRules } from './batchIdempotency.ts';
 import { fingerprint } from './fingerprint.ts';
 import { type Claim, IdempotencyStore, type KeyId } from './IdempotencyStore.ts';
 import { coreMigrations } from './migrations.ts';
@@ -105,6 +106,7 @@ export async function serverIdempotency(
   const step: GateStep = async (ctx, next) => {
     const { definition } = ctx.tool;
     if (definition.kind !== 'create') return next();
+    if (definition.batch !== undefined) return batchCreate(ctx, next, rules);
     const input = ctx.input as Record<string, unknown>;
     const id: KeyId = {
       principal: ctx.principal.id,
@@ -200,6 +202,18 @@ export async function serverIdempotency(
     if (error !== undefined && REFUSALS.has(error.code)) await store.release(id, owner);
     else await store.expire(id, owner);
   }
+
+  const rules: KeyRules = {
+    db,
+    store,
+    leaseMs,
+    localWaitMs,
+    busy,
+    lostLease,
+    isLockTimeout,
+    settleFailure,
+    guard,
+  };
 
   return { step, store, close: () => clearInterval(sweeper) };
 }

@@ -1,9 +1,9 @@
+import { borrowed, captureLogs } from '@tollgate/testing';
+import { freshPglite, type TestDatabase } from '@tollgate/testing/databases';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { makeTool, probeTool } from '../../test/fixtures.ts';
 import { createServer } from '../server/createServer.ts';
-import { freshPglite, type TestDatabase } from '../testing/databases.ts';
-import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { borrowed, captureLogs } from '../testing/index.ts';
 import { REDACTED } from './Redactor.ts';
 
 type Placement = (secret: string) => { name: string; arguments: Record<string, unknown> };

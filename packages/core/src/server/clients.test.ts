@@ -1,10 +1,10 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { captureLogs } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTool, probeTool } from '../../test/fixtures.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
-import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
 import { createServer, type Serving } from './createServer.ts';
 
 interface AnyClient {

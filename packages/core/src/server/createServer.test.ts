@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureLogs } from '@tollgate/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { makeTool, probeTool } from '../../test/fixtures.ts';
 import { toolErrorEnvelopeSchema } from '../gate/CompiledTool.ts';
 import { Gate } from '../gate/Gate.ts';
-import { makeTool, probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
 import { defineTool } from '../tool/defineTool.ts';
 import { createServer, type TollgateServer } from './createServer.ts';
 

@@ -84,6 +84,11 @@ export interface StartOptions {
    * each child's stdin, which is what stops the child.
    */
   ignoreInterrupt?: boolean;
+  /**
+   * How the listening line names the setting that turned token auth off, as the operator set it
+   * (`CRM_AUTH=none`). Default: `allowUnauthenticated`.
+   */
+  unauthenticatedSetting?: string;
 }
 
 export interface Serving {
@@ -99,6 +104,9 @@ export interface TollgateServer {
   readonly name: string;
   readonly version: string;
   readonly gate: Gate;
+  /** The tools as defined, in order: for tools that inspect a server (contract tests, docs). */
+  // biome-ignore lint/suspicious/noExplicitAny: each tool has its own schema types; the list is heterogeneous.
+  readonly tools: readonly ToolDefinition<any, any, any>[];
   readonly logger: Logger;
   /** The server's store, when it has one (see `ServerOptions.store`). */
   readonly store: Database | undefined;
@@ -283,7 +291,7 @@ export function createServer(options: ServerOptions): TollgateServer {
           ignoreInterrupt: start.ignoreInterrupt ?? false,
         });
         process.stderr.write(
-          `${options.name} server listening on ${listener.url} (Streamable HTTP) — ${authSummary(http, listener.resource)}\n`,
+          `${options.name} server listening on ${listener.url} (Streamable HTTP) — ${authSummary(http, listener.resource, start.unauthenticatedSetting)}\n`,
         );
       }
     } else {
@@ -310,6 +318,7 @@ export function createServer(options: ServerOptions): TollgateServer {
     name: options.name,
     version: options.version,
     gate,
+    tools: options.tools,
     logger,
     store,
     start,
@@ -323,8 +332,8 @@ export function createServer(options: ServerOptions): TollgateServer {
   };
 }
 
-function authSummary(http: HttpOptions, resource: string | undefined): string {
+function authSummary(http: HttpOptions, resource: string | undefined, setting?: string): string {
   if (http.auth) return `bearer tokens from ${http.auth.issuer}, audience ${http.auth.audience ?? resource}`;
-  if (http.allowUnauthenticated) return 'no token auth (allowUnauthenticated)';
+  if (http.allowUnauthenticated) return `no token auth (${setting ?? 'allowUnauthenticated'})`;
   return 'no token auth: loopback only; configure auth to require tokens';
 }

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
+import { captureLogs } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
+import { probeTool } from '../../test/fixtures.ts';
 import { createServer } from './createServer.ts';
 import type { HttpOptions } from './http.ts';
 

@@ -1,52 +1,36 @@
 /**
- * `@tollgate/core/settings`: the environment settings the project's own servers share, each under
- * its own prefix, and the HTTP auth settings read the same way.
+ * `@tollgate/core/settings`: what a server's own settings become once its entry point has read them
+ * (the store they choose, the scopes they grant), and the one reader of JSON settings files.
+ * Nothing here reads the environment: the `tollgate` command does, and passes values in.
  */
-export { type HttpAuthSettings, httpAuthFromEnv } from '../auth/authSettings.ts';
 export { parseScopes } from './parseScopes.ts';
+export { parseJsonSettings, readJsonSettingsFile } from './readJsonSettingsFile.ts';
 
 import type { Database } from '../store/Database.ts';
 import { openDatabaseOnUse } from '../store/openDatabase.ts';
-import { parseScopes } from './parseScopes.ts';
 
-export interface ServerSettings {
-  /** The prefix the settings were read under (`CRM`), for messages that name a setting. */
+export interface ServerStoreSettings {
+  /** The prefix of the settings that chose the store (`CRM`), named in the hint of a store error. */
   prefix?: string;
-  grantedScopes: string[];
-  databaseUrl: string | undefined;
-  dataDir: string | undefined;
-  principal: string | undefined;
-}
-
-/**
- * The settings every server reads from its environment, under its own prefix so servers sharing a
- * machine never share credentials: `<P>_SCOPES`, `<P>_DATABASE_URL` (else `DATABASE_URL`),
- * `<P>_DATA_DIR`, `<P>_PRINCIPAL`.
- */
-export function serverSettingsFromEnv(
-  prefix: string,
-  scopes: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): ServerSettings {
-  return {
-    prefix,
-    grantedScopes: parseScopes(env[`${prefix}_SCOPES`], scopes, `${prefix}_SCOPES`),
-    databaseUrl: env[`${prefix}_DATABASE_URL`] || env.DATABASE_URL || undefined,
-    dataDir: env[`${prefix}_DATA_DIR`] || undefined,
-    principal: env[`${prefix}_PRINCIPAL`] || undefined,
-  };
+  /** A Postgres server; the embedded database when unset. */
+  databaseUrl?: string | undefined;
+  /** The embedded database's directory. Default: `<home>/<name>/pgdata`. */
+  dataDir?: string | undefined;
+  /** Where embedded data lives (`TOLLGATE_HOME`). */
+  home?: string | undefined;
 }
 
 /**
  * The store a server's settings describe: a Postgres server by URL, else embedded PGlite. It opens
  * on first use (see `openDatabaseOnUse`); the embedded database's directory is locked now.
  */
-export function openServerDatabase(name: string, settings: ServerSettings): Promise<Database> {
+export function openServerDatabase(name: string, settings: ServerStoreSettings): Promise<Database> {
   const prefix = settings.prefix ?? name.toUpperCase();
   return openDatabaseOnUse({
     name,
     url: settings.databaseUrl,
     dataDir: settings.dataDir,
+    ...(settings.home === undefined ? {} : { home: settings.home }),
     settings: {
       url: `${prefix}_DATABASE_URL (or DATABASE_URL)`,
       dataDir: `${prefix}_DATA_DIR or TOLLGATE_HOME`,

@@ -115,8 +115,10 @@ async function removeAbandonedSnapshots(home: string): Promise<void> {
 export interface OpenDatabaseOptions {
   /** A Postgres server URL. When set, the server is used instead of the embedded database. */
   url?: string | undefined;
-  /** The embedded database's directory. Default: `<TOLLGATE_HOME>/<name>/pgdata`. */
+  /** The embedded database's directory. Default: `<home>/<name>/pgdata`. */
   dataDir?: string | undefined;
+  /** Where embedded data and the empty-database snapshot live. Default: `tollgateHome()`. */
+  home?: string | undefined;
   /** Names the default data directory; usually the server name. */
   name: string;
   /** `memory` keeps the embedded database in memory (tests, throwaway runs). */
@@ -127,7 +129,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres({ url: options.url });
   if (options.memory) return openPglite();
-  const home = tollgateHome();
+  const home = options.home ?? tollgateHome();
   const dataDir = options.dataDir ?? join(home, options.name, 'pgdata');
   return openPglite({ dataDir, snapshot: await pgliteSnapshot(home) });
 }
@@ -151,7 +153,7 @@ export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Prom
   const urlSetting = options.settings?.url ?? 'DATABASE_URL';
   if (options.url) return postgresOnUse(name, options.url, urlSetting);
   if (options.memory) return memoryPgliteOnUse(name);
-  const home = tollgateHome();
+  const home = options.home ?? tollgateHome();
   const dataDir = options.dataDir ?? join(home, name, 'pgdata');
   await mkdir(dataDir, { recursive: true });
   const release = await lockDataDir(dataDir);

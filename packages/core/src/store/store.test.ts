@@ -1,6 +1,6 @@
+import { backends } from '@tollgate/testing/backends';
+import type { TestDatabase } from '@tollgate/testing/databases';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backends } from '../testing/backends.ts';
-import type { TestDatabase } from '../testing/databases.ts';
 import { migrate } from './migrate.ts';
 
 const migrations = [

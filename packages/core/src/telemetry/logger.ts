@@ -10,6 +10,7 @@ export interface LoggerOptions {
    * because on stdio stdout belongs to the MCP transport.
    */
   destination?: number | string | DestinationStream;
+  /** Default `info`; the `tollgate` command passes `TOLLGATE_LOG_LEVEL`. */
   level?: pino.LevelWithSilent;
   /** Scrubs configured secrets from every line, including what handlers log themselves. */
   redactor?: Redactor;
@@ -33,7 +34,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const redactor = options.redactor;
   return pino(
     {
-      level: options.level ?? (process.env.TOLLGATE_LOG_LEVEL as pino.LevelWithSilent | undefined) ?? 'info',
+      level: options.level ?? 'info',
       base: null,
       timestamp: pinoIsoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -1,9 +1,9 @@
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { captureLogs } from '@tollgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeTool } from '../../test/fixtures.ts';
 import { createServer } from '../server/createServer.ts';
-import { probeTool } from '../testing/fixtures.ts';
-import { captureLogs } from '../testing/index.ts';
 import { injectIntoMeta, startTracing, type Tracing, tracingEnabled } from './tracing.ts';
 
 const exporter = new InMemorySpanExporter();

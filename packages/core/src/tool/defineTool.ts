@@ -2,6 +2,8 @@ import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import type { Queryable } from '../store/Database.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { BatchSpec } from './defineBatchTool.ts';
+import type { ToolContract } from './toolContract.ts';
 
 /**
  * What a tool does to the world, which decides its MCP annotations and its idempotency rules:
@@ -75,18 +77,9 @@ type KeyField = { idempotency_key: string };
 export type ToolInput<I extends ObjectSchema, K extends ToolKind> = z.output<I> &
   (K extends 'create' ? KeyField : unknown);
 
-export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind> {
-  /** Unique within a server; `[A-Za-z0-9_.-]{1,128}`. */
-  name: string;
-  /** Human-readable name shown by clients. Default: the name in words (`get_account` → "Get account"). */
-  title?: string;
-  /** What the tool does and when a model should use it. */
-  description: string;
-  /** Every scope the caller must hold. At least one: default deny. */
-  scopes: readonly string[];
-  input: I;
-  output: O;
-  kind: K;
+/** A tool as a server defines it: its contract (see `toolContract`), and how it runs. */
+export interface ToolSpec<I extends ObjectSchema, O extends ObjectSchema, K extends ToolKind>
+  extends ToolContract<I, O, K> {
   /** True when the tool reaches systems outside the server's own store (a vendor API). Default false. */
   openWorld?: boolean;
   /** The handler's deadline. Default: the server's `defaultTimeoutMs`. */
@@ -108,11 +101,13 @@ export interface ToolDefinition<
   /** The schema a call's arguments are parsed with: `input`, plus `idempotency_key` for creates. */
   readonly argumentsSchema: ObjectSchema;
   readonly annotations: Required<Omit<ToolAnnotations, 'title'>> & { title: string };
+  /** Set for a batch tool (`defineBatchTool`): the gate parses, keys and answers each item on its own. */
+  readonly batch?: BatchSpec;
 }
 
 export const IDEMPOTENCY_KEY_FIELD = 'idempotency_key';
 
-const idempotencyKeySchema = z
+export const idempotencyKeySchema = z
   .string()
   .min(1)
   .max(255)
@@ -135,6 +130,11 @@ function annotationsFor(kind: ToolKind, openWorld: boolean) {
     case 'create':
       return { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: openWorld };
   }
+}
+
+/** A tool's annotations: its title, and hints that follow from its kind. */
+export function toolAnnotations(name: string, title: string | undefined, kind: ToolKind, openWorld: boolean) {
+  return { title: title ?? titleFrom(name), ...annotationsFor(kind, openWorld) };
 }
 
 /** `get_account` → "Get account", `crm.list-owners` → "Crm list owners". */
@@ -169,9 +169,6 @@ export function defineTool<I extends ObjectSchema, O extends ObjectSchema, K ext
   return {
     ...spec,
     argumentsSchema,
-    annotations: {
-      title: spec.title ?? titleFrom(spec.name),
-      ...annotationsFor(spec.kind, spec.openWorld ?? false),
-    },
+    annotations: toolAnnotations(spec.name, spec.title, spec.kind, spec.openWorld ?? false),
   };
 }

@@ -1,3 +1,4 @@
+import type { ToolError } from '@tollgate/core';
 import type { Database, Queryable } from '@tollgate/core/store';
 import type {
   Account,
@@ -17,6 +18,9 @@ export interface CreatedTask {
   /** True when nothing was made: `task` is the account's open task of that kind. */
   existing: boolean;
 }
+
+/** One item's answer in a batch: its value, or why that item alone failed. */
+export type ItemResult<T> = T | ToolError;
 
 /**
  * Where the CRM's records live. The tools talk only to this interface, so the built-in SQL store
@@ -42,6 +46,16 @@ export interface CrmAdapter {
    * idempotency key. Its presence tells the gate to recover instead of trusting a transaction.
    */
   findTaskByKey?(key: string): Promise<Task | undefined>;
+  /** The accounts of these domains, in their order; null where there is none. One request where the CRM allows it. */
+  getAccounts(domains: readonly string[]): Promise<(Account | null)[]>;
+  /** `upsertAccount` for each input, in order, in as few requests as the CRM allows. */
+  upsertAccounts(
+    inputs: readonly AccountUpsert[],
+  ): Promise<ItemResult<{ account: Account; created: boolean }>[]>;
+  /** `upsertLead` for each input, in order, in as few requests as the CRM allows. */
+  upsertLeads(inputs: readonly LeadUpsert[]): Promise<ItemResult<{ lead: Lead; created: boolean }>[]>;
+  /** `createTask` for each input, in order (each with its own key), in as few requests as the CRM allows. */
+  createTasks(inputs: readonly TaskInput[], tx: Queryable | undefined): Promise<ItemResult<CreatedTask>[]>;
   /** Tasks matching the filter, oldest first, after the task with the given id. */
   listTasks(filter: TaskFilter, after: string | undefined, limit: number): Promise<Task[]>;
   listOwners(): Promise<Owner[]>;

@@ -1,6 +1,6 @@
 import { migrate } from '@tollgate/core/store';
-import { backends } from '@tollgate/core/testing/backends';
 import { startCrmSimulator } from '@tollgate/simulators';
+import { backends } from '@tollgate/testing/backends';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeHubSpotTask, hubSpotAdapter, SHARED_SIMULATOR } from '../../test/crmTestVariants.ts';
 import { type HubSpotHarness, hubSpotHarnesses } from '../../test/hubspotTestHarness.ts';

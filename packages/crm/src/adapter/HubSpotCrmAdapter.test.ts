@@ -179,3 +179,64 @@ describe('the HubSpot adapter maps HubSpot’s failures to the error contract', 
     expect(error.hint).toContain('operator');
   });
 });
+
+describe('the HubSpot adapter’s batch methods', () => {
+  it('reads and upserts 150 accounts in two requests each, every answer matched to its input', async () => {
+    const sim = await startCrmSimulator({ seed: 5, indexingLagMs: 0 });
+    const requests: string[] = [];
+    const adapter = hubSpotAdapter(sim, {
+      fetch: (input, init) => {
+        requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+        return fetch(input, init);
+      },
+    });
+    try {
+      const domains = Array.from({ length: 150 }, (_, i) => `batch${i}.example`);
+      const written = await adapter.upsertAccounts(
+        domains.map((domain, i) => ({ domain, name: `Company ${i}`, employee_count: i })),
+      );
+      expect(written.every((item) => !isToolError(item) && item.created)).toBe(true);
+      expect(written.map((item) => (isToolError(item) ? null : item.account.name))).toEqual(
+        domains.map((_, i) => `Company ${i}`),
+      );
+      const upserts = requests.filter((request) => request.endsWith('/companies/batch/upsert'));
+      expect(upserts).toHaveLength(2);
+      requests.length = 0;
+      const read = await adapter.getAccounts([
+        ...domains.slice(0, 140),
+        'nobody.example',
+        ...domains.slice(140),
+      ]);
+      expect(requests).toEqual([
+        'POST /crm/v3/objects/companies/batch/read',
+        'POST /crm/v3/objects/companies/batch/read',
+      ]);
+      expect(read[140]).toBeNull();
+      expect(read[0]).toMatchObject({ domain: 'batch0.example', employee_count: 0 });
+      expect(read[150]).toMatchObject({ domain: 'batch149.example', employee_count: 149 });
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('answers an input HubSpot refused in its 207 alone, and a repeated email in a later request', async () => {
+    const sim = await startCrmSimulator({ seed: 5, indexingLagMs: 0 });
+    const adapter = hubSpotAdapter(sim);
+    try {
+      const written = await adapter.upsertLeads([
+        { email: 'ada@acme.com', domain: 'acme.com', first_name: 'Ada' },
+        { email: 'bad@@acme.com', domain: 'acme.com' },
+        { email: 'ada@acme.com', domain: 'acme.com', title: 'CTO' },
+      ]);
+      expect(isToolError(written[0]) ? written[0].code : 'ok').toBe('ok');
+      expect(isToolError(written[1]) ? written[1].code : 'ok').toBe('invalid_input');
+      expect(isToolError(written[2]) ? 'error' : written[2]?.lead).toMatchObject({
+        first_name: 'Ada',
+        title: 'CTO',
+      });
+      expect(isToolError(written[2]) ? true : written[2]?.created).toBe(false);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { InvalidInputError, UpstreamContractViolationError } from '@tollgate/core';
+import { InvalidInputError, isToolError, UpstreamContractViolationError } from '@tollgate/core';
 import type { Database, Queryable } from '@tollgate/core/store';
 import type {
   Account,
@@ -11,7 +11,7 @@ import type {
   TaskFilter,
   TaskInput,
 } from '../schemas.ts';
-import type { CreatedTask, CrmAdapter } from './CrmAdapter.ts';
+import type { CreatedTask, CrmAdapter, ItemResult } from './CrmAdapter.ts';
 import { errorFromBatchItem } from './hubspotErrors.ts';
 import { HubSpotHttp } from './hubspotHttp.ts';
 import {
@@ -30,7 +30,7 @@ import {
   toLead,
   toTask,
 } from './hubspotMapping.ts';
-import { type ApiObject, apiObjectSchema, batchUpsertSchema } from './hubspotSchemas.ts';
+import { type ApiObject, apiObjectSchema, batchReadSchema, batchUpsertSchema } from './hubspotSchemas.ts';
 import { BY_ID, byHubSpotId, SEARCH_CAP, searchAll, searchPage } from './hubspotSearch.ts';
 import { OpenTaskGuard } from './OpenTaskGuard.ts';
 
@@ -42,6 +42,8 @@ export interface HubSpotCrmOptions {
   token: string;
   /** Per-request deadline in milliseconds; default 10 000. */
   timeoutMs?: number;
+  /** How requests are sent; default the global `fetch`. */
+  fetch?: typeof fetch;
   /** The owners list_owners reports and owner_id accepts; default the built-in store's demo owners. */
   owners?: readonly Owner[];
   /** How long findTaskByKey keeps searching for a task the search index has not caught up with; default 3000. */
@@ -78,6 +80,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       url: options.url,
       token: options.token,
       timeoutMs: options.timeoutMs ?? 10_000,
+      fetch: options.fetch,
     });
     this.#owners = options.owners ?? DEFAULT_OWNERS;
     this.#recoveryWindowMs = options.recoveryWindowMs ?? 3000;
@@ -262,6 +265,158 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     this.#openTasks.attachStore(store);
   }
 
+  /**
+   * `batch/read` by `tollgate_domain`, 100 domains a request. HubSpot answers the domains it has no
+   * company for as one 207 error (`OBJECT_NOT_FOUND`): those are null, as get_account's 404 is.
+   */
+  async getAccounts(domains: readonly string[]): Promise<(Account | null)[]> {
+    const found = new Map<string, Account>();
+    for (const chunk of chunks([...new Set(domains)], BATCH_LIMIT)) {
+      const answer = await this.#http.send({
+        method: 'POST',
+        path: '/crm/v3/objects/companies/batch/read',
+        body: {
+          idProperty: COMPANY_KEY,
+          inputs: chunk.map((id) => ({ id })),
+          properties: COMPANY_PROPERTIES,
+        },
+        schema: batchReadSchema,
+        ok: [200, 207],
+      });
+      for (const error of answer.errors ?? []) {
+        if (error.category !== 'OBJECT_NOT_FOUND') throw errorFromBatchItem(error);
+      }
+      for (const object of answer.results) {
+        const account = toAccount(object);
+        found.set(account.domain, account);
+      }
+    }
+    return domains.map((domain) => found.get(domain) ?? null);
+  }
+
+  /** `batch/upsert` by `tollgate_domain`, 100 accounts a request; an unknown owner is refused first. */
+  async upsertAccounts(inputs: readonly AccountUpsert[]) {
+    const refused = inputs.map((input) =>
+      input.owner_id != null && !this.#owners.some((owner) => owner.id === input.owner_id)
+        ? new InvalidInputError(`owner_id "${input.owner_id}" is not a known owner.`, {
+            hint: 'Call list_owners and use one of its ids, or pass null to leave the account unassigned.',
+            details: { issues: [{ path: 'owner_id', message: 'unknown owner' }] },
+          })
+        : undefined,
+    );
+    const accepted = inputs.filter((_, i) => refused[i] === undefined);
+    const written = await this.#upsertMany(
+      'companies',
+      COMPANY_KEY,
+      accepted.map((input) => ({ id: input.domain, properties: companyProperties(input) })),
+      COMPANY_PROPERTIES,
+    );
+    let next = 0;
+    return inputs.map((_, i): ItemResult<{ account: Account; created: boolean }> => {
+      const refusal = refused[i];
+      if (refusal !== undefined) return refusal;
+      const result = written[next++] as ItemResult<{ object: ApiObject; created: boolean }>;
+      return isToolError(result) ? result : { account: toAccount(result.object), created: result.created };
+    });
+  }
+
+  /** `batch/upsert` by `email`, 100 contacts a request. */
+  async upsertLeads(inputs: readonly LeadUpsert[]) {
+    const written = await this.#upsertMany(
+      'contacts',
+      'email',
+      inputs.map((input) => ({ id: input.email, properties: contactProperties(input) })),
+      CONTACT_PROPERTIES,
+    );
+    return written.map(
+      (result): ItemResult<{ lead: Lead; created: boolean }> =>
+        isToolError(result) ? result : { lead: toLead(result.object), created: result.created },
+    );
+  }
+
+  /**
+   * Many upserts in as few `batch/upsert` requests as HubSpot allows: 100 inputs each, and an id
+   * only once per request (HubSpot refuses a batch naming one twice), so a repeated id goes into a
+   * later request and its inputs apply in order. Each input's answer is found by its id: a result
+   * carrying it, or an error naming it in `context.ids` (a 207). A result without every property the
+   * tools read is read back, one `batch/read` for them all.
+   */
+  async #upsertMany(
+    type: 'companies' | 'contacts',
+    idProperty: string,
+    inputs: readonly { id: string; properties: Record<string, string | number> }[],
+    read: readonly string[],
+  ): Promise<ItemResult<{ object: ApiObject; created: boolean }>[]> {
+    const answers: ItemResult<{ object: ApiObject; created: boolean }>[] = new Array(inputs.length);
+    let left = inputs.map((input, index) => ({ input, index }));
+    while (left.length > 0) {
+      const seen = new Set<string>();
+      const round = left.filter(
+        ({ input }) => !seen.has(input.id.toLowerCase()) && seen.add(input.id.toLowerCase()),
+      );
+      left = left.filter((entry) => !round.includes(entry));
+      for (const chunk of chunks(round, BATCH_LIMIT)) {
+        const answer = await this.#http.send({
+          method: 'POST',
+          path: `/crm/v3/objects/${type}/batch/upsert`,
+          body: {
+            inputs: chunk.map(({ input }) => ({ id: input.id, idProperty, properties: input.properties })),
+          },
+          schema: batchUpsertSchema,
+          ok: [200, 207],
+        });
+        const results = new Map(
+          answer.results.map((result) => [(result.properties[idProperty] ?? '').toLowerCase(), result]),
+        );
+        const errors = new Map<string, ReturnType<typeof errorFromBatchItem>>();
+        for (const error of answer.errors ?? []) {
+          for (const id of error.context?.ids ?? []) errors.set(id.toLowerCase(), errorFromBatchItem(error));
+        }
+        for (const { input, index } of chunk) {
+          const key = input.id.toLowerCase();
+          const result = results.get(key);
+          answers[index] =
+            result !== undefined
+              ? { object: result, created: result.new }
+              : (errors.get(key) ??
+                new UpstreamContractViolationError(
+                  `HubSpot's ${type} batch upsert answered neither a result nor an error for ${input.id}.`,
+                ));
+        }
+      }
+    }
+    const incomplete = answers.flatMap((answer, index) =>
+      isToolError(answer) || read.every((name) => name in answer.object.properties) ? [] : [index],
+    );
+    for (const chunk of chunks(incomplete, BATCH_LIMIT)) {
+      const reread = await this.#http.send({
+        method: 'POST',
+        path: `/crm/v3/objects/${type}/batch/read`,
+        body: {
+          inputs: chunk.map((index) => ({ id: (answers[index] as { object: ApiObject }).object.id })),
+          properties: read,
+        },
+        schema: batchReadSchema,
+        ok: [200, 207],
+      });
+      const byId = new Map(reread.results.map((object) => [object.id, object]));
+      for (const index of chunk) {
+        const answer = answers[index] as { object: ApiObject; created: boolean };
+        answers[index] = { object: byId.get(answer.object.id) ?? answer.object, created: answer.created };
+      }
+    }
+    return answers;
+  }
+
+  /**
+   * One create per task: each task's one-open-task check and its key's recovery go through
+   * createTask. (HubSpot's tasks batch/create would make the tasks in one request, but the open-task
+   * rule needs a search per account first, so it would save little.)
+   */
+  createTasks(inputs: readonly TaskInput[], tx: Queryable | undefined) {
+    return eachItem(inputs, (input) => this.createTask(input, tx));
+  }
+
   async close(): Promise<void> {}
 
   /**
@@ -301,4 +456,27 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     });
     return { object, created: result.new };
   }
+}
+
+/** HubSpot's cap on inputs per batch request. */
+const BATCH_LIMIT = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** One call per item, in order; a classified failure is that item's answer, anything else fails them all. */
+async function eachItem<I, T>(inputs: readonly I[], run: (input: I) => Promise<T>): Promise<ItemResult<T>[]> {
+  const results: ItemResult<T>[] = [];
+  for (const input of inputs) {
+    try {
+      results.push(await run(input));
+    } catch (error) {
+      if (!isToolError(error)) throw error;
+      results.push(error);
+    }
+  }
+  return results;
 }

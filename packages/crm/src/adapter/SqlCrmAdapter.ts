@@ -1,4 +1,4 @@
-import { InvalidInputError, LockedError } from '@tollgate/core';
+import { InvalidInputError, isToolError, LockedError, type ToolError } from '@tollgate/core';
 import type { Database, Queryable } from '@tollgate/core/store';
 import {
   type Account,
@@ -13,7 +13,7 @@ import {
   type TaskFilter,
   type TaskInput,
 } from '../schemas.ts';
-import type { CreatedTask, CrmAdapter } from './CrmAdapter.ts';
+import type { CreatedTask, CrmAdapter, ItemResult } from './CrmAdapter.ts';
 
 const ACCOUNT_COLUMNS = Object.keys(accountFields) as (keyof typeof accountFields)[];
 const LEAD_COLUMNS = ['domain', ...Object.keys(leadFields)];
@@ -83,8 +83,65 @@ function upsertSql(table: string, key: string, values: Row, columns: readonly st
   };
 }
 
+/**
+ * Many upserts in as few statements as they allow: one multi-row `INSERT … ON CONFLICT DO UPDATE`
+ * per set of columns sent. A statement may not touch one row twice, so a key repeated in the list
+ * goes into a later round, and its items apply in list order, as one call after another would.
+ */
+async function upsertMany(
+  db: Queryable,
+  table: string,
+  key: string,
+  inputs: readonly Row[],
+  columns: readonly string[],
+): Promise<Row[]> {
+  const rows: Row[] = new Array(inputs.length);
+  let left = inputs.map((input, index) => ({ input, index }));
+  while (left.length > 0) {
+    const seen = new Set<unknown>();
+    const round = left.filter(({ input }) => !seen.has(input[key]) && seen.add(input[key]));
+    left = left.filter((entry) => !round.includes(entry));
+    const groups = new Map<string, typeof round>();
+    for (const entry of round) {
+      const present = columns.filter((column) => entry.input[column] !== undefined).join(',');
+      groups.set(present, [...(groups.get(present) ?? []), entry]);
+    }
+    for (const [present, group] of groups) {
+      const names = [key, ...(present === '' ? [] : present.split(','))];
+      const params: unknown[] = [];
+      const tuples = group.map(({ input }) => {
+        const placeholders = names.map((name) => {
+          params.push(input[name]);
+          return `$${params.length}`;
+        });
+        return `(${placeholders.join(', ')})`;
+      });
+      const updates = [
+        ...names.slice(1).map((column) => `${column} = EXCLUDED.${column}`),
+        'updated_at = now()',
+      ];
+      const result = await db.query(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES ${tuples.join(', ')}
+         ON CONFLICT (${key}) DO UPDATE SET ${updates.join(', ')}
+         RETURNING *, (xmax = 0) AS inserted`,
+        params,
+      );
+      const byKey = new Map(result.rows.map((row) => [row[key], row]));
+      for (const { input, index } of group) rows[index] = byKey.get(input[key]) as Row;
+    }
+  }
+  return rows;
+}
+
 function isForeignKeyViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503';
+}
+
+function unknownOwner(ownerId: string): ToolError {
+  return new InvalidInputError(`owner_id "${ownerId}" is not a known owner.`, {
+    hint: 'Call list_owners and use one of its ids, or pass null to leave the account unassigned.',
+    details: { issues: [{ path: 'owner_id', message: 'unknown owner' }] },
+  });
 }
 
 /** The built-in CRM store: tables in the server's own Postgres (embedded PGlite by default). */
@@ -108,12 +165,7 @@ export class SqlCrmAdapter implements CrmAdapter {
       const row = rows[0] as Row;
       return { account: toAccount(row), created: row.inserted === true };
     } catch (error) {
-      if (isForeignKeyViolation(error)) {
-        throw new InvalidInputError(`owner_id "${input.owner_id}" is not a known owner.`, {
-          hint: 'Call list_owners and use one of its ids, or pass null to leave the account unassigned.',
-          details: { issues: [{ path: 'owner_id', message: 'unknown owner' }] },
-        });
-      }
+      if (isForeignKeyViolation(error)) throw unknownOwner(String(input.owner_id));
       throw error;
     }
   }
@@ -172,6 +224,97 @@ export class SqlCrmAdapter implements CrmAdapter {
       {
         retryAfterMs: 250,
       },
+    );
+  }
+
+  async getAccounts(domains: readonly string[]): Promise<(Account | null)[]> {
+    const { rows } = await this.#db.query('SELECT * FROM crm_accounts WHERE domain = ANY($1::text[])', [
+      [...new Set(domains)],
+    ]);
+    const byDomain = new Map(rows.map((row) => [String(row.domain), toAccount(row)]));
+    return domains.map((domain) => byDomain.get(domain) ?? null);
+  }
+
+  async upsertAccounts(inputs: readonly AccountUpsert[]) {
+    // An unknown owner is that item's mistake: found first, so the statement never fails on it.
+    const owners = [
+      ...new Set(inputs.flatMap((input) => (typeof input.owner_id === 'string' ? [input.owner_id] : []))),
+    ];
+    const known = new Set<string>();
+    if (owners.length > 0) {
+      const { rows } = await this.#db.query('SELECT id FROM crm_owners WHERE id = ANY($1::text[])', [owners]);
+      for (const row of rows) known.add(String(row.id));
+    }
+    const refused = inputs.map((input): ToolError | undefined =>
+      typeof input.owner_id === 'string' && !known.has(input.owner_id)
+        ? unknownOwner(input.owner_id)
+        : undefined,
+    );
+    const accepted = inputs.filter((_, i) => refused[i] === undefined);
+    const rows = await this.#db.transaction((tx) =>
+      upsertMany(tx, 'crm_accounts', 'domain', accepted, ACCOUNT_COLUMNS),
+    );
+    let next = 0;
+    return inputs.map((_, i): ItemResult<{ account: Account; created: boolean }> => {
+      const refusal = refused[i];
+      if (refusal !== undefined) return refusal;
+      const row = rows[next++] as Row;
+      return { account: toAccount(row), created: row.inserted === true };
+    });
+  }
+
+  async upsertLeads(inputs: readonly LeadUpsert[]) {
+    const rows = await this.#db.transaction((tx) =>
+      upsertMany(tx, 'crm_leads', 'email', inputs, LEAD_COLUMNS),
+    );
+    return rows.map((row) => ({ lead: toLead(row), created: row.inserted === true }));
+  }
+
+  /**
+   * One insert for every task, skipping those whose account already has an open task of that kind
+   * (the partial unique index), then one read of those open tasks. Within the list, the first item
+   * of an (account, kind) makes the task and the others answer it as existing, as calls in that
+   * order would.
+   */
+  async createTasks(
+    inputs: readonly TaskInput[],
+    tx: Queryable | undefined,
+  ): Promise<ItemResult<CreatedTask>[]> {
+    const db = tx ?? this.#db;
+    const inserted = await db.query(
+      `INSERT INTO crm_tasks (idempotency_key, domain, kind, note)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (domain, kind) WHERE status = 'open' DO NOTHING RETURNING *`,
+      [
+        inputs.map((input) => input.idempotency_key),
+        inputs.map((input) => input.domain),
+        inputs.map((input) => input.kind),
+        inputs.map((input) => input.note),
+      ],
+    );
+    const made = new Map(inserted.rows.map((row) => [String(row.idempotency_key), toTask(row)]));
+    const rest = inputs.filter((input) => !made.has(input.idempotency_key));
+    const open = new Map<string, Task>();
+    if (rest.length > 0) {
+      const found = await db.query(
+        `SELECT * FROM crm_tasks
+          WHERE status = 'open' AND (domain, kind) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        [rest.map((input) => input.domain), rest.map((input) => input.kind)],
+      );
+      for (const row of found.rows) open.set(`${row.domain}\u0000${row.kind}`, toTask(row));
+    }
+    return Promise.all(
+      inputs.map(async (input): Promise<ItemResult<CreatedTask>> => {
+        const task = made.get(input.idempotency_key);
+        if (task !== undefined) return { task, existing: false };
+        const existing = open.get(`${input.domain}\u0000${input.kind}`);
+        if (existing !== undefined) return { task: existing, existing: true };
+        // The open task closed between the two statements: this one item goes the single way.
+        return this.createTask(input, tx).catch((error: unknown) => {
+          if (isToolError(error)) return error;
+          throw error;
+        });
+      }),
     );
   }
 

@@ -10,6 +10,8 @@ export interface HubSpotHttpOptions {
   token: string;
   /** Per-request deadline in milliseconds. */
   timeoutMs: number;
+  /** How requests are sent; default the global `fetch` (a test passes one that injects faults). */
+  fetch?: typeof fetch | undefined;
 }
 
 /** One request: a path under the base URL, an optional query and JSON body, and the answer's schema. */
@@ -32,6 +34,7 @@ export class HubSpotHttp {
   readonly #base: URL;
   readonly #token: string;
   readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
 
   constructor(options: HubSpotHttpOptions) {
     const base = new URL(options.url);
@@ -40,6 +43,7 @@ export class HubSpotHttp {
     this.#base = base;
     this.#token = options.token;
     this.#timeoutMs = options.timeoutMs;
+    this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
   /** Sends the request and returns the parsed answer. */
@@ -65,7 +69,7 @@ export class HubSpotHttp {
     let answerHeaders: Headers;
     let text: string;
     try {
-      const response = await fetch(url, {
+      const response = await this.#fetch(url, {
         method: request.method,
         headers: request.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),

@@ -22,12 +22,20 @@ export const errorEnvelopeSchema = z.object({
   correlationId: z.string().optional(),
   policyName: z.string().optional(),
   errors: z.array(z.object({ message: z.string().optional(), in: z.string().optional() })).optional(),
+  /** In a batch answer, which inputs the error is about. */
+  context: z.object({ ids: z.array(z.string()).optional() }).optional(),
 });
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
 /** `POST /crm/v3/objects/{type}/batch/upsert`: 200, or 207 when some inputs failed. */
 export const batchUpsertSchema = z.object({
   results: z.array(apiObjectSchema.extend({ new: z.boolean() })),
+  errors: z.array(errorEnvelopeSchema).optional(),
+});
+
+/** `POST /crm/v3/objects/{type}/batch/read`: 200, or 207 with the ids not found in `errors`. */
+export const batchReadSchema = z.object({
+  results: z.array(apiObjectSchema),
   errors: z.array(errorEnvelopeSchema).optional(),
 });
 

@@ -1,5 +1,5 @@
 import { migrate } from '@tollgate/core/store';
-import { backends } from '@tollgate/core/testing/backends';
+import { backends } from '@tollgate/testing/backends';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crmMigrations } from './migrations.ts';
 

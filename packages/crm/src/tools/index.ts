@@ -1,4 +1,7 @@
+import { scopesOf } from '@tollgate/core/client';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
+import { crmContract } from '../contract.ts';
+import { createTasksTool, getAccountsTool, upsertAccountsTool, upsertLeadsTool } from './batchTools.ts';
 import { createTaskTool } from './createTask.ts';
 import { getAccountTool } from './getAccount.ts';
 import { listOwnersTool } from './listOwners.ts';
@@ -17,16 +20,12 @@ export function crmTools(crm: CrmAdapter) {
     createTaskTool(crm),
     listTasksTool(crm),
     listOwnersTool(crm),
+    getAccountsTool(crm),
+    upsertAccountsTool(crm),
+    upsertLeadsTool(crm),
+    createTasksTool(crm),
   ];
 }
 
 /** Every scope a CRM tool declares; the default grant. */
-export const CRM_SCOPES = [
-  'accounts:read',
-  'accounts:upsert',
-  'leads:read',
-  'leads:upsert',
-  'tasks:create',
-  'tasks:read',
-  'owners:read',
-] as const;
+export const CRM_SCOPES = scopesOf(crmContract);

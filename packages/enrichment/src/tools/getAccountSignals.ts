@@ -1,7 +1,6 @@
-import { defineTool, domainSchema } from '@tollgate/core';
-import * as z from 'zod';
-import { accountSignalsSchema } from '../accountSignals.ts';
+import { defineTool } from '@tollgate/core';
 import type { SignalCache } from '../cache/SignalCache.ts';
+import { getAccountSignals } from '../contract.ts';
 import { matchedSignals, notFoundSignals } from '../toAccountSignals.ts';
 import type { PdlClient } from '../vendor/PdlClient.ts';
 
@@ -12,20 +11,9 @@ const DEADLINE_MARGIN_MS = 2000;
 /** The get_account_signals tool: the cache first, then the vendor, whose answer is cached. */
 export const getAccountSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
   defineTool({
-    name: 'get_account_signals',
-    title: 'Get account signals',
-    description:
-      'Firmographics for a company by its domain (name, size, industry, revenue band, location, funding), from ' +
-      'the enrichment vendor or the server’s cache. Fields the vendor does not know are null; a company the ' +
-      'vendor does not know is status "not_found", not an error. confidence (0-1) says how sure the match is.',
-    scopes: ['signals:read'],
-    kind: 'read',
+    ...getAccountSignals,
     openWorld: true,
     timeoutMs: vendor.timeoutMs + DEADLINE_MARGIN_MS,
-    input: z.object({
-      domain: domainSchema('Company domain such as acme.com; a URL or www. prefix is normalized away'),
-    }),
-    output: accountSignalsSchema,
     handler: async ({ domain }, ctx) => {
       const found = await cache.get(domain);
       if (found.hit) {

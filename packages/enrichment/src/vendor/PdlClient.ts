@@ -1,4 +1,9 @@
-import { TimeoutError, UpstreamContractViolationError, UpstreamUnavailableError } from '@tollgate/core';
+import {
+  TimeoutError,
+  type ToolError,
+  UpstreamContractViolationError,
+  UpstreamUnavailableError,
+} from '@tollgate/core';
 import { type PdlCompany, pdlCompanySchema, pdlErrorBodySchema } from './pdlCompany.ts';
 import { vendorError } from './vendorError.ts';
 
@@ -11,6 +16,8 @@ export interface PdlClientOptions {
   timeoutMs?: number | undefined;
   /** Matches the vendor is less sure of (1-10) count as not found. Default 2, PDL's own default. */
   minLikelihood?: number | undefined;
+  /** How requests are sent; default the global `fetch` (a test passes one that injects faults). */
+  fetch?: typeof fetch | undefined;
 }
 
 /** What a lookup found: a validated company record, or nothing (which is not an error). */
@@ -19,13 +26,18 @@ export type PdlLookup = { status: 'matched'; company: PdlCompany } | { status: '
 /** How long one vendor request may take unless configured otherwise. */
 export const DEFAULT_VENDOR_TIMEOUT_MS = 5000;
 const ENRICH_PATH = 'v5/company/enrich';
+const BULK_PATH = 'v5/company/enrich/bulk';
+/** People Data Labs' cap on requests in one bulk enrichment. */
+export const MAX_BULK_LOOKUPS = 100;
 const MAX_ISSUES = 10;
 
 /** A People Data Labs–style company enrichment client that turns every vendor failure into a ToolError. */
 export class PdlClient {
   readonly #endpoint: URL;
+  readonly #bulkEndpoint: URL;
   readonly #apiKey: string;
   readonly #minLikelihood: number;
+  readonly #fetch: typeof fetch;
   readonly timeoutMs: number;
 
   constructor(options: PdlClientOptions) {
@@ -33,9 +45,11 @@ export class PdlClient {
     // Without a trailing slash, resolving the path would replace the base's last segment.
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.#endpoint = new URL(ENRICH_PATH, base);
+    this.#bulkEndpoint = new URL(BULK_PATH, base);
     this.#apiKey = options.apiKey;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_VENDOR_TIMEOUT_MS;
     this.#minLikelihood = options.minLikelihood ?? 2;
+    this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
   /** Looks a company up by its normalized domain; `signal` is the caller's (the tool call's) cancellation. */
@@ -48,7 +62,7 @@ export class PdlClient {
     let headers: Headers;
     let body: string;
     try {
-      const response = await fetch(url, {
+      const response = await this.#fetch(url, {
         headers: { 'X-Api-Key': this.#apiKey, accept: 'application/json' },
         signal: AbortSignal.any([signal, timeout]),
       });
@@ -62,6 +76,65 @@ export class PdlClient {
     if (status === 200) return { status: 'matched', company: parseCompany(body) };
     if (status === 404) return notFound(body);
     throw vendorError(status, headers, body, this.#apiKey);
+  }
+
+  /**
+   * Looks up to 100 companies up in one Bulk Company Enrichment request, answered in the order
+   * asked: each a match, not found, or that lookup's own error. PDL bills each match as a single
+   * lookup would; a failure of the whole request (a bad key, no credits, a rate limit, an outage)
+   * throws, as `enrichCompany` does.
+   */
+  async enrichCompanies(domains: readonly string[], signal: AbortSignal): Promise<(PdlLookup | ToolError)[]> {
+    if (domains.length > MAX_BULK_LOOKUPS) {
+      throw new RangeError(`A bulk enrichment takes at most ${MAX_BULK_LOOKUPS} companies.`);
+    }
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let status: number;
+    let headers: Headers;
+    let body: string;
+    try {
+      const response = await this.#fetch(this.#bulkEndpoint, {
+        method: 'POST',
+        headers: {
+          'X-Api-Key': this.#apiKey,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          requests: domains.map((website) => ({ params: { website, min_likelihood: this.#minLikelihood } })),
+        }),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      status = response.status;
+      headers = response.headers;
+      body = await response.text();
+    } catch (error) {
+      throw this.#transportError(error, timeout, signal);
+    }
+    if (status !== 200) throw vendorError(status, headers, body, this.#apiKey);
+    let answers: unknown;
+    try {
+      answers = JSON.parse(body);
+    } catch {
+      answers = undefined;
+    }
+    if (!Array.isArray(answers) || answers.length !== domains.length) {
+      throw new UpstreamContractViolationError(
+        `The enrichment vendor's bulk answer is not a list of ${domains.length} answers.`,
+        { details: { vendor: 'pdl' } },
+      );
+    }
+    return answers.map((answer: unknown): PdlLookup | ToolError => {
+      const itemStatus = (answer as { status?: unknown } | null)?.status;
+      const text = JSON.stringify(answer);
+      try {
+        if (itemStatus === 200) return { status: 'matched', company: parseCompany(text) };
+        if (itemStatus === 404) return notFound(text);
+        return vendorError(typeof itemStatus === 'number' ? itemStatus : 502, headers, text, this.#apiKey);
+      } catch (error) {
+        return error as ToolError;
+      }
+    });
   }
 
   #transportError(error: unknown, timeout: AbortSignal, caller: AbortSignal): Error {

@@ -1,29 +1,40 @@
+import { scopesOf } from '@tollgate/core/client';
+import { crmContract } from '@tollgate/crm/contract';
+import { enrichmentContract } from '@tollgate/enrichment/contract';
+import { outreachContract } from '@tollgate/outreach/contract';
+import { warehouseContract } from '@tollgate/warehouse/contract';
 import type { ServerName } from '../report/types.ts';
 
 /**
- * Every tool the nightly job calls, per server, with the scope that server's tool declares. The
- * one place to change when the job calls another tool: the scopes the job asks for in its tokens,
- * and the default development client of `tollgate token serve`, are derived from it.
- * `nightlyScopes.test.ts` fails when the job calls a tool missing here.
+ * Every tool the nightly job calls, per server: the servers' own contracts, narrowed to what the
+ * job uses. The job's calls are typed by it (a tool missing here does not compile), and the scopes
+ * the job asks for in its tokens, and the default development client of `tollgate token serve`,
+ * are those the servers' tools declare.
  */
 export const NIGHTLY_TOOLS = {
-  warehouse: { list_accounts: 'accounts:read', get_account_usage: 'usage:read' },
-  crm: {
-    get_account: 'accounts:read',
-    upsert_account: 'accounts:upsert',
-    upsert_lead: 'leads:upsert',
-    create_task: 'tasks:create',
+  warehouse: {
+    list_accounts: warehouseContract.list_accounts,
+    get_account_usage: warehouseContract.get_account_usage,
   },
-  enrichment: { get_account_signals: 'signals:read' },
-  outreach: { create_outreach_draft: 'drafts:create' },
-} as const satisfies Record<ServerName, Record<string, string>>;
+  crm: {
+    get_account: crmContract.get_account,
+    upsert_account: crmContract.upsert_account,
+    upsert_lead: crmContract.upsert_lead,
+    create_task: crmContract.create_task,
+  },
+  enrichment: { get_account_signals: enrichmentContract.get_account_signals },
+  outreach: { create_outreach_draft: outreachContract.create_outreach_draft },
+} as const satisfies Record<ServerName, object>;
+
+/** The tools the job calls on each server. */
+export type NightlyTools = typeof NIGHTLY_TOOLS;
 
 /** The scopes the nightly job needs from one server: exactly those of the tools it calls there. */
 export function nightlyScopes(server: ServerName): string[] {
-  return [...new Set(Object.values<string>(NIGHTLY_TOOLS[server]))];
+  return scopesOf(NIGHTLY_TOOLS[server]);
 }
 
 /** Every scope the nightly job needs, across servers (for a client allowed on any resource). */
 export function allNightlyScopes(): string[] {
-  return [...new Set(Object.values(NIGHTLY_TOOLS).flatMap((tools) => Object.values<string>(tools)))];
+  return [...new Set(Object.values(NIGHTLY_TOOLS).flatMap((tools) => scopesOf(tools)))];
 }

@@ -11,14 +11,15 @@ import {
   type DevIssuer,
   generateSigningKey,
   startDevIssuer,
-} from '@tollgate/core/dev-issuer';
-import { captureLogs } from '@tollgate/core/testing';
+} from '@tollgate/dev-issuer';
+import { captureLogs } from '@tollgate/testing';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { ServerConnection, type ServerSpec } from '../servers/ServerConnection.ts';
-import { serverSpecsFromEnv } from '../servers/serverSpecs.ts';
+import { serverSpecs } from '../servers/serverSpecs.ts';
 import { ClientCredentialsTokens } from './ClientCredentialsTokens.ts';
+import type { OAuthClientSettings, ServerAuthSettings } from './serverCredentials.ts';
 
 const SECRET = 'nightly-secret-0123456789abcdef';
 const clients: DevClient[] = [
@@ -139,16 +140,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function oauthEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The job's settings for OAuth to the CRM: the development issuer, the secret in a file. */
+function oauth(
+  client: OAuthClientSettings = {},
+  servers: ServerAuthSettings['servers'] = {},
+): ServerAuthSettings {
   return {
-    TOLLGATE_OAUTH_TOKEN_URL: issuer.tokenEndpoint,
-    TOLLGATE_OAUTH_CLIENT_ID: 'nightly',
-    TOLLGATE_OAUTH_CLIENT_SECRET_FILE: secretFile,
-    TOLLGATE_CRM_URL: crm.url,
-    TOLLGATE_CRM_SCOPES: 'probe:read',
-    ...extra,
+    oauth: { tokenUrl: issuer.tokenEndpoint, clientId: 'nightly', clientSecretFile: secretFile, ...client },
+    servers: { ...servers, crm: { url: crm.url, scopes: ['probe:read'], ...servers.crm } },
   };
 }
+
+const specsOf = (settings: ServerAuthSettings) => serverSpecs(settings, { launch: LAUNCH, env: {} });
 
 function connect(name: string, spec: ServerSpec): ServerConnection {
   const connection = new ServerConnection(name, spec);
@@ -156,14 +159,12 @@ function connect(name: string, spec: ServerSpec): ServerConnection {
   return connection;
 }
 
-const call = (connection: ServerConnection, tool = 'ping') => connection.call(tool, {}, { attempt: 1 });
+const call = (connection: ServerConnection, tool: typeof ping | typeof poke = ping) =>
+  connection.call(tool, {}, { attempt: 1 });
 
 describe('OAuth client credentials', () => {
   it('fetches one token per server audience, however many calls, with the secret read from a file', async () => {
-    const specs = serverSpecsFromEnv(
-      LAUNCH,
-      oauthEnv({ TOLLGATE_WAREHOUSE_URL: warehouse.url, TOLLGATE_WAREHOUSE_SCOPES: 'probe:read' }),
-    );
+    const specs = specsOf(oauth({}, { warehouse: { url: warehouse.url, scopes: ['probe:read'] } }));
     const before = issued;
     const connections = [connect('crm', specs.crm), connect('warehouse', specs.warehouse)];
     const outcomes = await Promise.all(
@@ -182,14 +183,14 @@ describe('OAuth client credentials', () => {
 
   it('asks for the token audience in TOLLGATE_<NAME>_RESOURCE when it is set', async () => {
     const other = 'https://crm.example.com/mcp';
-    const auth = serverSpecsFromEnv(LAUNCH, oauthEnv({ TOLLGATE_CRM_RESOURCE: other })).crm;
+    const auth = specsOf(oauth({}, { crm: { resource: other } })).crm;
     expect(auth.kind).toBe('http');
     const token = await (auth.kind === 'http' ? auth.auth?.token() : undefined);
     expect(decodeJwt(String(token)).aud).toBe(other);
   });
 
   it('drops a token the server refuses and retries the request once with a fresh one', async () => {
-    const connection = connect('crm', serverSpecsFromEnv(LAUNCH, oauthEnv()).crm);
+    const connection = connect('crm', specsOf(oauth()).crm);
     expect((await call(connection)).ok).toBe(true);
     const [first] = crm.bearers().slice(-1);
     crm.state.refused.add(String(first).slice('Bearer '.length));
@@ -204,7 +205,7 @@ describe('OAuth client credentials', () => {
   });
 
   it('makes a 401 after the fresh token a terminal unauthorized error, refreshing only once', async () => {
-    const connection = connect('crm', serverSpecsFromEnv(LAUNCH, oauthEnv()).crm);
+    const connection = connect('crm', specsOf(oauth()).crm);
     expect((await call(connection)).ok).toBe(true);
     crm.state.refuseAll = true;
     const before = issued;
@@ -218,8 +219,8 @@ describe('OAuth client credentials', () => {
   });
 
   it('makes a 403 insufficient_scope a terminal forbidden error naming the scope and the setting', async () => {
-    const connection = connect('crm', serverSpecsFromEnv(LAUNCH, oauthEnv()).crm);
-    const outcome = await call(connection, 'poke');
+    const connection = connect('crm', specsOf(oauth()).crm);
+    const outcome = await call(connection, poke);
     expect(outcome).toMatchObject({ ok: false, error: { code: 'forbidden', retryable: false } });
     if (!outcome.ok) {
       expect(outcome.error.message).toContain('probe:write');
@@ -229,10 +230,7 @@ describe('OAuth client credentials', () => {
 
   it('reports a refused client secret as terminal, naming the setting and never the secret', async () => {
     const wrong = 'wrong-secret-0123456789abcdef';
-    const spec = serverSpecsFromEnv(
-      LAUNCH,
-      oauthEnv({ TOLLGATE_OAUTH_CLIENT_SECRET_FILE: '', TOLLGATE_OAUTH_CLIENT_SECRET: wrong }),
-    ).crm;
+    const spec = specsOf(oauth({ clientSecretFile: undefined, clientSecret: wrong })).crm;
     const outcome = await call(connect('crm', spec));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'unauthorized', retryable: false } });
     if (!outcome.ok) {
@@ -247,31 +245,26 @@ describe('OAuth client credentials', () => {
     await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
     const { port } = gone.address() as AddressInfo;
     await new Promise<void>((resolve) => gone.close(() => resolve()));
-    const spec = serverSpecsFromEnv(
-      LAUNCH,
-      oauthEnv({ TOLLGATE_OAUTH_TOKEN_URL: `http://127.0.0.1:${port}/token` }),
-    ).crm;
+    const spec = specsOf(oauth({ tokenUrl: `http://127.0.0.1:${port}/token` })).crm;
     const outcome = await call(connect('crm', spec));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'upstream_unavailable', retryable: true } });
     if (!outcome.ok) expect(outcome.error.message).toContain('ECONNREFUSED');
   });
 
   it('says which setting is missing', () => {
-    expect(() => serverSpecsFromEnv(LAUNCH, oauthEnv({ TOLLGATE_OAUTH_CLIENT_ID: '' }))).toThrow(
-      /TOLLGATE_OAUTH_CLIENT_ID is not: set it/,
-    );
-    expect(() => serverSpecsFromEnv(LAUNCH, oauthEnv({ TOLLGATE_OAUTH_CLIENT_SECRET_FILE: '' }))).toThrow(
+    expect(() => specsOf(oauth({ clientId: undefined }))).toThrow(/TOLLGATE_OAUTH_CLIENT_ID is not: set it/);
+    expect(() => specsOf(oauth({ clientSecretFile: undefined }))).toThrow(
       /client nightly has no secret: set TOLLGATE_OAUTH_CLIENT_SECRET_FILE/,
     );
-    expect(() =>
-      serverSpecsFromEnv(LAUNCH, { TOLLGATE_OAUTH_CLIENT_ID: 'nightly', TOLLGATE_CRM_URL: crm.url }),
-    ).toThrow(/without TOLLGATE_OAUTH_TOKEN_URL/);
-    expect(() =>
-      serverSpecsFromEnv(LAUNCH, oauthEnv({ TOLLGATE_OAUTH_TOKEN_URL: 'http://idp.example.com/token' })),
-    ).toThrow(/must be an https URL/);
-    expect(() =>
-      serverSpecsFromEnv(LAUNCH, oauthEnv({ TOLLGATE_OAUTH_CLIENT_SECRET_FILE: join(dir, 'missing') })),
-    ).toThrow(/cannot read TOLLGATE_OAUTH_CLIENT_SECRET_FILE .*ENOENT/);
+    expect(() => specsOf({ oauth: { clientId: 'nightly' }, servers: { crm: { url: crm.url } } })).toThrow(
+      /without TOLLGATE_OAUTH_TOKEN_URL/,
+    );
+    expect(() => specsOf(oauth({ tokenUrl: 'http://idp.example.com/token' }))).toThrow(
+      /must be an https URL/,
+    );
+    expect(() => specsOf(oauth({ clientSecretFile: join(dir, 'missing') }))).toThrow(
+      /cannot read TOLLGATE_OAUTH_CLIENT_SECRET_FILE .*ENOENT/,
+    );
   });
 });
 
@@ -334,7 +327,7 @@ describe('static bearer tokens', () => {
     );
     const file = join(dir, 'crm.token');
     await writeFile(file, `${token}\n`, { mode: 0o600 });
-    const spec = serverSpecsFromEnv(LAUNCH, { TOLLGATE_CRM_URL: crm.url, TOLLGATE_CRM_TOKEN_FILE: file }).crm;
+    const spec = specsOf({ servers: { crm: { url: crm.url, tokenFile: file } } }).crm;
     expect(await call(connect('crm', spec))).toMatchObject({ ok: true });
     expect(crm.state.authorizations.at(-1)).toBe(`Bearer ${token}`);
   });
@@ -350,7 +343,7 @@ describe('static bearer tokens', () => {
         issuedAt: Math.floor(Date.now() / 1000) - 3600,
       }),
     );
-    const spec = serverSpecsFromEnv(LAUNCH, { TOLLGATE_CRM_URL: crm.url, TOLLGATE_CRM_TOKEN: expired }).crm;
+    const spec = specsOf({ servers: { crm: { url: crm.url, token: expired } } }).crm;
     const outcome = await call(connect('crm', spec));
     expect(outcome).toMatchObject({ ok: false, error: { code: 'unauthorized', retryable: false } });
     if (!outcome.ok) {
@@ -366,7 +359,7 @@ describe('static bearer tokens', () => {
     );
     const file = join(dir, 'rotated.token');
     await writeFile(file, expired, { mode: 0o600 });
-    const spec = serverSpecsFromEnv(LAUNCH, { TOLLGATE_CRM_URL: crm.url, TOLLGATE_CRM_TOKEN_FILE: file }).crm;
+    const spec = specsOf({ servers: { crm: { url: crm.url, tokenFile: file } } }).crm;
     const connection = connect('crm', spec);
     const refused = await call(connection);
     expect(refused).toMatchObject({ ok: false, error: { code: 'unauthorized', retryable: false } });
@@ -386,14 +379,11 @@ describe('static bearer tokens', () => {
         ttlSeconds: 60,
       }),
     );
-    const specs = serverSpecsFromEnv(
-      LAUNCH,
-      oauthEnv({
-        TOLLGATE_OAUTH_CLIENT_SECRET_FILE: '',
-        TOLLGATE_OAUTH_CLIENT_SECRET: SECRET,
-        TOLLGATE_WAREHOUSE_URL: warehouse.url,
-        TOLLGATE_WAREHOUSE_TOKEN: token,
-      }),
+    const specs = specsOf(
+      oauth(
+        { clientSecretFile: undefined, clientSecret: SECRET },
+        { warehouse: { url: warehouse.url, token } },
+      ),
     );
     const printed = `${inspect(specs, { depth: 20, showHidden: true })}${JSON.stringify(specs)}`;
     expect(printed).not.toContain(SECRET);

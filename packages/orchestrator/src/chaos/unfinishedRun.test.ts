@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { openPglite, pgliteSnapshot } from '@tollgate/core/store';
+import { warehouseContract } from '@tollgate/warehouse/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChaosWorld, createWorld, listAll, report, runNightlyProcess } from '../../test/chaosHarness.ts';
-import type { WarehouseAccount } from '../job/JobContext.ts';
 import { pendingOutcome } from '../job/processAccount.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
 
@@ -21,12 +21,7 @@ const utcDate = (offsetDays: number) =>
  */
 async function killedRunFromYesterday(world: ChaosWorld, finished: number): Promise<string> {
   const runKey = utcDate(-1);
-  const accounts = (await listAll(
-    world,
-    'warehouse',
-    'list_accounts',
-    'accounts',
-  )) as unknown as WarehouseAccount[];
+  const accounts = await listAll(world, 'warehouse', warehouseContract.list_accounts, 'accounts');
   const db = await openPglite({
     dataDir: join(world.home, 'orchestrator', 'pgdata'),
     snapshot: await pgliteSnapshot(world.home),

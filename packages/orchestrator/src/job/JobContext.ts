@@ -1,3 +1,4 @@
+import type { NightlyTools } from '../auth/nightlyScopes.ts';
 import type { GuardedServer } from '../policies/GuardedServer.ts';
 import type { ServerName } from '../report/types.ts';
 import type { ScoringConfig } from '../scoring/scoringConfig.ts';
@@ -5,7 +6,7 @@ import type { ScoringConfig } from '../scoring/scoringConfig.ts';
 /** What every account's processing shares during one run. */
 export interface JobContext {
   runKey: string;
-  servers: Record<ServerName, GuardedServer>;
+  servers: NightlyServers;
   scoring: ScoringConfig;
   /** Usage window for intent, in days. */
   usageDays: number;
@@ -18,18 +19,7 @@ export interface JobContext {
   checkpoint(outcome: import('../report/types.ts').AccountOutcome): Promise<void>;
 }
 
-/** One account as the warehouse lists it. */
-export interface WarehouseAccount {
-  domain: string;
-  name: string;
-  segment: string;
-  employee_count: number | null;
-  industry: string | null;
-  country: string | null;
-  plan: string;
-  arr: number;
-  contact_email: string | null;
-  contact_first_name: string | null;
-  contact_last_name: string | null;
-  contact_title: string | null;
-}
+/** Each server behind its policies, callable with the tools the job calls there. */
+export type NightlyServers = { [S in ServerName]: GuardedServer<NightlyTools[S]> };
+
+export type { WarehouseAccount } from '@tollgate/warehouse/contract';

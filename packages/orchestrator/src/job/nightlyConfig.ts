@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonSettingsFile } from '@tollgate/core/settings';
 import * as z from 'zod';
 import type { ServerName } from '../report/types.ts';
 
@@ -37,19 +37,10 @@ export type GuardConfig = NightlyConfig['servers'][ServerName];
 
 export const DEFAULT_NIGHTLY_CONFIG_PATH = new URL('../../config/nightly.json', import.meta.url);
 
+/** The demo's pacing (`tollgate demo`): the simulated vendors' limits, shipped with the package. */
+export const DEMO_NIGHTLY_CONFIG_PATH = new URL('../../config/demo.json', import.meta.url);
+
 /** Reads the job's pacing and resilience settings; the shipped defaults when no path is given. */
-export function loadNightlyConfig(path?: string): NightlyConfig {
-  const location = path ?? DEFAULT_NIGHTLY_CONFIG_PATH;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(location, 'utf8'));
-  } catch (error) {
-    throw new Error(`Cannot read nightly config ${String(location)}: ${(error as Error).message}`);
-  }
-  const parsed = nightlyConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Nightly config ${String(location)} is invalid:\n  - ${issues.join('\n  - ')}`);
-  }
-  return parsed.data;
+export function loadNightlyConfig(path: string | URL = DEFAULT_NIGHTLY_CONFIG_PATH): NightlyConfig {
+  return readJsonSettingsFile(path, nightlyConfigSchema, 'nightly config');
 }

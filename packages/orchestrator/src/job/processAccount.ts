@@ -1,3 +1,5 @@
+import type { ToolValue } from '@tollgate/core/client';
+import type { NightlyTools } from '../auth/nightlyScopes.ts';
 import type { GuardedOutcome } from '../policies/GuardedServer.ts';
 import type { AccountOutcome, StepName, StepRecord } from '../report/types.ts';
 import { score } from '../scoring/score.ts';
@@ -6,8 +8,6 @@ import type { CallOutcome } from '../servers/ServerConnection.ts';
 import { draftEmail } from './draftEmail.ts';
 import type { JobContext, WarehouseAccount } from './JobContext.ts';
 import { idempotencyKey } from './keys.ts';
-
-type Value = Record<string, unknown>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -82,7 +82,7 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
     return outcome;
   }
 
-  let signals: Value | undefined;
+  let signals: ToolValue<NightlyTools['enrichment']['get_account_signals']> | undefined;
   // An open breaker is not checked here: the call fails fast while it is open, and lets the probe
   // through that closes it again once the vendor is back.
   const enrichmentOff = ctx.stopped.enrichment;
@@ -112,35 +112,30 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
     days: ctx.usageDays,
   });
   note(outcome, 'usage', usageResult);
-  const usage = usageResult.ok ? (usageResult.value.usage as Value) : undefined;
+  const usage = usageResult.ok ? usageResult.value.usage : undefined;
 
-  const firm = signals?.status === 'matched' ? (signals.firmographics as Value) : undefined;
+  const firm = signals?.status === 'matched' ? signals.firmographics : undefined;
   const input: ScoringInput = {
     firmographics: {
-      employee_count: (firm?.employee_count as number | null) ?? account.employee_count ?? null,
-      industry: (firm?.industry as string | null) ?? account.industry ?? null,
-      inferred_revenue: (firm?.inferred_revenue as string | null) ?? null,
-      latest_funding_stage: (firm?.latest_funding_stage as string | null) ?? null,
-      country: (firm?.country as string | null) ?? account.country ?? null,
+      employee_count: firm?.employee_count ?? account.employee_count ?? null,
+      industry: firm?.industry ?? account.industry ?? null,
+      inferred_revenue: firm?.inferred_revenue ?? null,
+      latest_funding_stage: firm?.latest_funding_stage ?? null,
+      country: firm?.country ?? account.country ?? null,
     },
-    confidence:
-      typeof signals?.confidence === 'number'
-        ? signals.confidence
-        : outcome.degraded
-          ? FIRST_PARTY_CONFIDENCE
-          : 0,
+    confidence: signals !== undefined ? signals.confidence : outcome.degraded ? FIRST_PARTY_CONFIDENCE : 0,
     usage:
       usage === undefined
         ? null
         : {
-            active_users: Number(usage.active_users),
-            sessions: Number(usage.sessions),
-            pricing_page_views: Number(usage.pricing_page_views),
-            demo_requests: Number(usage.demo_requests),
+            active_users: usage.active_users,
+            sessions: usage.sessions,
+            pricing_page_views: usage.pricing_page_views,
+            demo_requests: usage.demo_requests,
             days_since_active:
-              typeof usage.last_active_at === 'string'
-                ? Math.max(0, Math.floor((Date.now() - Date.parse(usage.last_active_at)) / DAY_MS))
-                : null,
+              usage.last_active_at === null
+                ? null
+                : Math.max(0, Math.floor((Date.now() - Date.parse(usage.last_active_at)) / DAY_MS)),
           },
   };
   const scored = score(input, ctx.scoring);
@@ -151,7 +146,7 @@ export async function processAccount(account: WarehouseAccount, ctx: JobContext)
   const upsert = await crm.call('upsert_account', {
     domain: account.domain,
     ...known({
-      name: (firm?.name as string | null) ?? account.name,
+      name: firm?.name ?? account.name,
       industry: input.firmographics.industry,
       employee_count: input.firmographics.employee_count,
       country: input.firmographics.country,
@@ -239,8 +234,8 @@ function researchNote(account: WarehouseAccount, outcome: AccountOutcome): strin
  * The fields whose value is known. Unknown is not empty: a field the vendor did not know (or could
  * not be asked, on a degraded account) is left as the CRM has it, never cleared.
  */
-function known(fields: Record<string, unknown>): Record<string, unknown> {
+function known<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: NonNullable<T[K]> } {
   return Object.fromEntries(
     Object.entries(fields).filter(([, value]) => value !== null && value !== undefined),
-  );
+  ) as { [K in keyof T]?: NonNullable<T[K]> };
 }

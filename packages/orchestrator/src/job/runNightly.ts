@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Database } from '@tollgate/core/store';
 import { inSpan } from '@tollgate/core/telemetry';
+import { NIGHTLY_TOOLS, type NightlyTools } from '../auth/nightlyScopes.ts';
 import { Heartbeat } from '../ledger/Heartbeat.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';
@@ -11,7 +12,7 @@ import { loadScoringConfig, type ScoringConfig } from '../scoring/scoringConfig.
 import { ServerConnection, type ServerSpec } from '../servers/ServerConnection.ts';
 import { AccountListing } from './AccountListing.ts';
 import { describeFailure } from './describeFailure.ts';
-import type { JobContext, WarehouseAccount } from './JobContext.ts';
+import type { JobContext, NightlyServers } from './JobContext.ts';
 import { loadNightlyConfig, type NightlyConfig } from './nightlyConfig.ts';
 import { Progress } from './Progress.ts';
 import { pendingOutcome, processAccount } from './processAccount.ts';
@@ -90,7 +91,14 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
   }
   const heartbeat = new Heartbeat(ledger, runKey, holder);
   const budget = new RetryBudget(config.retryBudget.ratio, config.retryBudget.minRetries);
-  const connections = SERVER_NAMES.map((name) => new ServerConnection(name, options.servers[name]));
+  const connect = (name: ServerName) => new ServerConnection(name, options.servers[name]);
+  const connectionOf = {
+    warehouse: connect('warehouse'),
+    crm: connect('crm'),
+    enrichment: connect('enrichment'),
+    outreach: connect('outreach'),
+  } satisfies Record<ServerName, ServerConnection>;
+  const connections = SERVER_NAMES.map((name) => connectionOf[name]);
   const progress = options.progress === false ? undefined : (options.progress ?? new Progress());
   // Stops taking accounts: the caller's signal, or the ledger failing under us.
   const stop = new AbortController();
@@ -121,19 +129,19 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       }
     }
 
-    const servers = Object.fromEntries(
-      connections.map((connection) => [
-        connection.name,
-        new GuardedServer(
-          connection,
-          {
-            ...config.servers[connection.name as ServerName],
-            ...(options.random ? { random: options.random } : {}),
-          },
-          budget,
-        ),
-      ]),
-    ) as Record<ServerName, GuardedServer>;
+    const guard = <S extends ServerName>(name: S): GuardedServer<NightlyTools[S]> =>
+      new GuardedServer(
+        connectionOf[name],
+        NIGHTLY_TOOLS[name],
+        { ...config.servers[name], ...(options.random ? { random: options.random } : {}) },
+        budget,
+      );
+    const servers: NightlyServers = {
+      warehouse: guard('warehouse'),
+      crm: guard('crm'),
+      enrichment: guard('enrichment'),
+      outreach: guard('outreach'),
+    };
     // This invocation's outcomes, for the summary should the ledger become unreadable, and those
     // the ledger could not take, so the summary still counts them.
     const local = new Map<string, AccountOutcome>();
@@ -177,8 +185,8 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
         if (!page.ok) return { ok: false, message: `${page.error.code}: ${page.error.message}` };
         return {
           ok: true,
-          accounts: page.value.accounts as WarehouseAccount[],
-          nextCursor: (page.value.next_cursor as string | null) ?? undefined,
+          accounts: page.value.accounts,
+          nextCursor: page.value.next_cursor ?? undefined,
         };
       },
       finished: (domains) => ledger.finished(runKey, domains),

@@ -1,4 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
+import type { AnyToolContract, ToolArguments, ToolValue } from '@tollgate/core/client';
 import {
   BrokenCircuitError,
   bulkhead,
@@ -34,7 +35,10 @@ export interface GuardOptions {
 }
 
 /** A call's outcome and how many attempts it took. */
-export type GuardedOutcome = CallOutcome & { attempts: number };
+export type GuardedOutcome<V = unknown> = CallOutcome<V> & { attempts: number };
+
+/** The tools a caller may call on one server, keyed by name (a server's contract, or part of it). */
+export type ToolSet = Record<string, AnyToolContract>;
 
 const isOutcome = (value: unknown): value is CallOutcome =>
   typeof value === 'object' && value !== null && 'ok' in value;
@@ -46,8 +50,10 @@ const BREAKING = new Set(['upstream_unavailable', 'timeout']);
  * for concurrency; and a token bucket that paces calls to the upstream limit and pauses when a
  * rate limit says so. A call never throws.
  */
-export class GuardedServer {
+export class GuardedServer<T extends ToolSet = ToolSet> {
   readonly name: string;
+  /** The tools this caller calls here: `call` takes only their names and their arguments. */
+  readonly tools: T;
   readonly stats: ServerCallStats = { calls: 0, retries: 0, errors: {} };
   readonly bucket: TokenBucket;
   readonly #connection: ServerConnection;
@@ -56,8 +62,9 @@ export class GuardedServer {
   readonly #budget: RetryBudget;
   #breakerOpen = false;
 
-  constructor(connection: ServerConnection, options: GuardOptions, budget: RetryBudget) {
+  constructor(connection: ServerConnection, tools: T, options: GuardOptions, budget: RetryBudget) {
     this.name = connection.name;
+    this.tools = tools;
     this.#connection = connection;
     this.#options = options;
     this.#budget = budget;
@@ -96,7 +103,22 @@ export class GuardedServer {
     return this.#breakerOpen;
   }
 
-  async call(tool: string, args: Record<string, unknown>): Promise<GuardedOutcome> {
+  async call<N extends keyof T & string>(
+    name: N,
+    args: ToolArguments<T[N]>,
+  ): Promise<GuardedOutcome<ToolValue<T[N]>>> {
+    const tool = this.tools[name] as T[N] | undefined;
+    if (tool === undefined) {
+      return {
+        ok: false,
+        attempts: 0,
+        error: {
+          code: 'protocol_error',
+          retryable: false,
+          message: `${this.name}.${name} is not a tool this job calls`,
+        },
+      };
+    }
     let attempts = 0;
     try {
       // Bound to this call's async context: cockatiel's bulkhead starts a queued call from the
@@ -107,7 +129,7 @@ export class GuardedServer {
           if (attempt === 0) this.#budget.recordCall();
           await this.bucket.take();
           this.stats.calls++;
-          const outcome = await this.#connection.call(tool, args, {
+          const outcome = await this.#connection.call<T[N]>(tool, args, {
             attempt: attempt + 1,
             timeoutMs: this.#options.callTimeoutMs,
           });

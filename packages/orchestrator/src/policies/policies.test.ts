@@ -1,6 +1,12 @@
-import { createServer, defineTool, RateLimitedError, UpstreamUnavailableError } from '@tollgate/core';
+import {
+  createServer,
+  defineTool,
+  RateLimitedError,
+  toolContract,
+  UpstreamUnavailableError,
+} from '@tollgate/core';
 import type { HttpListener } from '@tollgate/core/http';
-import { captureLogs } from '@tollgate/core/testing';
+import { captureLogs } from '@tollgate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { ServerConnection } from '../servers/ServerConnection.ts';
@@ -84,6 +90,9 @@ describe('GuardedServer against a real server over HTTP', () => {
     },
   });
 
+  // A tool the client believes in and the server does not have.
+  const nope = toolContract({ ...flaky, name: 'nope' });
+
   beforeAll(async () => {
     listener = await createServer({
       name: 'flaky',
@@ -108,6 +117,7 @@ describe('GuardedServer against a real server over HTTP', () => {
   const guarded = (overrides: Partial<GuardOptions> = {}, budget = new RetryBudget(0, 100)) =>
     new GuardedServer(
       new ServerConnection('flaky', { kind: 'http', url: listener.url.toString() }),
+      { flaky, nope },
       { ...options, ...overrides },
       budget,
     );
@@ -132,7 +142,11 @@ describe('GuardedServer against a real server over HTTP', () => {
     seenAttempts = [];
     const server = guarded();
     const outcome = await server.call('nope', {});
-    expect(outcome).toMatchObject({ ok: false, attempts: 1 });
+    expect(outcome).toMatchObject({
+      ok: false,
+      attempts: 1,
+      error: { code: 'protocol_error', retryable: false },
+    });
     expect(server.stats.retries).toBe(0);
   });
 

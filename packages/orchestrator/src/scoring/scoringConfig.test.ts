@@ -85,7 +85,7 @@ describe('parseScoringConfig', () => {
         { min: 50, points: 15 },
       ],
     };
-    expect(problemsOf(raw)).toContain('fit.employee_count.2.min: must be greater than the previous band');
+    expect(problemsOf(raw)).toContain('fit.employee_count[2].min: must be greater than the previous band');
   });
 
   it('refuses a fit rubric whose best points do not add up to 100, showing the sum', () => {
@@ -112,7 +112,7 @@ describe('parseScoringConfig', () => {
         { points: 10, values: ['media', 'software '] },
       ],
     };
-    expect(problemsOf(raw)).toContain('fit.industry.1.values.1: "software" is already listed in tier 0');
+    expect(problemsOf(raw)).toContain('fit.industry[1].values[1]: "software" is already listed in tier 0');
   });
 
   it('refuses an unknown field, so a typo is not silently ignored', () => {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { parseJsonSettings, readJsonSettingsFile } from '@tollgate/core/settings';
 import * as z from 'zod';
 import { normalizeLabel } from './normalizeLabel.ts';
 
@@ -136,22 +135,11 @@ export type ScoringConfig = z.infer<typeof scoringConfigSchema>;
 export const DEFAULT_SCORING_CONFIG_PATH = new URL('../../config/scoring.json', import.meta.url);
 
 /** Validates a parsed scoring config, throwing one error that names every bad field. */
-export function parseScoringConfig(raw: unknown, source = 'scoring config'): ScoringConfig {
-  const parsed = scoringConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new Error(`Scoring config ${source} is invalid:\n  - ${issues.join('\n  - ')}`);
+export function parseScoringConfig(raw: unknown, source = '(given)'): ScoringConfig {
+  return parseJsonSettings(raw, scoringConfigSchema, 'scoring config', source);
 }
 
 /** Reads and validates a scoring config file; the shipped defaults when no path is given. */
-export function loadScoringConfig(path?: string | URL): ScoringConfig {
-  const location = path ?? DEFAULT_SCORING_CONFIG_PATH;
-  const name = location instanceof URL ? fileURLToPath(location) : location;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(location, 'utf8'));
-  } catch (error) {
-    throw new Error(`Cannot read scoring config ${name}: ${(error as Error).message}`);
-  }
-  return parseScoringConfig(raw, name);
+export function loadScoringConfig(path: string | URL = DEFAULT_SCORING_CONFIG_PATH): ScoringConfig {
+  return readJsonSettingsFile(path, scoringConfigSchema, 'scoring config');
 }

@@ -1,14 +1,16 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  Client,
-  ProtocolError,
-  SdkError,
-  SdkErrorCode,
-  StreamableHTTPClientTransport,
-} from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { META_ATTEMPT, startClientToolSpan, toolErrorEnvelopeSchema } from '@tollgate/core/client';
+import {
+  type AnyToolContract,
+  callTool,
+  startClientToolSpan,
+  type ToolArguments,
+  type ToolCallError,
+  type ToolOutcome,
+  type ToolValue,
+} from '@tollgate/core/client';
 import { authFailure } from '../auth/authFailure.ts';
 import { type ServerAuth, ServerAuthError } from '../auth/ServerAuth.ts';
 
@@ -26,20 +28,15 @@ export type ServerSpec =
       kind: 'http';
       url: string;
       headers?: Record<string, string>;
-      /** The bearer credential: a fixed token or OAuth client credentials (see `serverAuthFromEnv`). */
+      /** The bearer credential: a fixed token or OAuth client credentials (see `serverCredentials`). */
       auth?: ServerAuth;
     };
 
-export interface CallError {
-  code: string;
-  retryable: boolean;
-  retry_after_ms?: number | undefined;
-  message: string;
-}
+/** Why a call answered no value: the server's classification, or the connection's (see `callTool`). */
+export type CallError = ToolCallError;
 
-export type CallOutcome =
-  | { ok: true; value: Record<string, unknown>; replayed: boolean }
-  | { ok: false; error: CallError };
+/** A call's outcome, typed by the tool's contract. */
+export type CallOutcome<V = unknown> = ToolOutcome<V>;
 
 export interface CallOptions {
   /** The attempt number, sent in `_meta` so the server's call record shows retries. */
@@ -132,20 +129,24 @@ export class ServerConnection {
     return client;
   }
 
-  async call(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallOutcome> {
+  async call<C extends AnyToolContract>(
+    tool: C,
+    args: ToolArguments<C>,
+    options: CallOptions,
+  ): Promise<CallOutcome<ToolValue<C>>> {
     // The span's trace context rides in _meta, so the server's span of this call is its child.
-    const span = startClientToolSpan(this.name, tool, options.attempt);
+    const span = startClientToolSpan(this.name, tool.name, options.attempt);
     const outcome = await this.#call(tool, args, options, span.meta);
     span.end(outcome.ok ? undefined : outcome.error.code);
     return outcome;
   }
 
-  async #call(
-    tool: string,
-    args: Record<string, unknown>,
+  async #call<C extends AnyToolContract>(
+    tool: C,
+    args: ToolArguments<C>,
     options: CallOptions,
     traceMeta: Record<string, unknown>,
-  ): Promise<CallOutcome> {
+  ): Promise<CallOutcome<ToolValue<C>>> {
     let client: Client;
     try {
       client = await this.connect();
@@ -155,47 +156,24 @@ export class ServerConnection {
       return unavailable(`cannot reach the ${this.name} server: ${(error as Error).message}`);
     }
     try {
-      const result = await client.callTool(
-        { name: tool, arguments: args, _meta: { ...traceMeta, [META_ATTEMPT]: options.attempt } },
-        { timeout: options.timeoutMs ?? 60_000, ...(options.signal ? { signal: options.signal } : {}) },
-      );
-      if (result.isError) {
-        const parsed = toolErrorEnvelopeSchema.safeParse(result.structuredContent);
-        if (parsed.success) {
-          const { code, retryable, retry_after_ms, message } = parsed.data.error;
-          return { ok: false, error: { code, retryable, retry_after_ms, message } };
-        }
-        return {
-          ok: false,
-          error: { code: 'internal', retryable: false, message: 'unclassified tool error' },
-        };
-      }
-      return {
-        ok: true,
-        value: (result.structuredContent ?? {}) as Record<string, unknown>,
-        replayed: result._meta?.['tollgate/replayed'] === true,
-      };
+      // Tool errors, refused requests and timeouts come back as data; only a call that got no answer
+      // at all throws.
+      return await callTool(client, tool, args, {
+        attempt: options.attempt,
+        meta: traceMeta,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } catch (error) {
       // A refused credential is final for this call; the connection itself is fine.
       const failure = authFailure(error, this.name, this.#auth);
       if (failure !== undefined) return { ok: false, error: failure };
-      // The server understood and refused the request (unknown tool, malformed params): a bug in the
-      // caller, never fixed by retrying.
-      if (ProtocolError.isInstance(error)) {
-        return { ok: false, error: { code: 'protocol_error', retryable: false, message: error.message } };
-      }
-      if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
-        return {
-          ok: false,
-          error: { code: 'timeout', retryable: true, message: `${this.name}.${tool} timed out` },
-        };
-      }
       // A transport failure: the child may be gone. Drop the client so the next call reconnects.
       const failed = this.#client;
       this.#client = undefined;
       this.#connecting = undefined;
       void failed?.close().catch(() => undefined);
-      return unavailable(`${this.name}.${tool}: ${(error as Error).message}`);
+      return unavailable(`${this.name}.${tool.name}: ${(error as Error).message}`);
     }
   }
 
@@ -214,6 +192,6 @@ export class ServerConnection {
   }
 }
 
-function unavailable(message: string): CallOutcome {
+function unavailable(message: string): { ok: false; error: CallError } {
   return { ok: false, error: { code: 'upstream_unavailable', retryable: true, message } };
 }

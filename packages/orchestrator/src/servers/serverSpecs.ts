@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { serverAuthFromEnv } from '../auth/serverAuthFromEnv.ts';
+import { type ServerAuthSettings, serverCredentials } from '../auth/serverCredentials.ts';
 import type { ServerName } from '../report/types.ts';
 import type { ServerSpec } from './ServerConnection.ts';
 
@@ -27,7 +27,10 @@ const COMMON = [
  * settings only. The enrichment server never sees the CRM token, and so on: least privilege
  * between processes, not only between tools.
  */
-export function childEnv(name: ServerName, env: NodeJS.ProcessEnv): Record<string, string> {
+export function childEnv(
+  name: ServerName,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) continue;
@@ -37,30 +40,37 @@ export function childEnv(name: ServerName, env: NodeJS.ProcessEnv): Record<strin
   return picked;
 }
 
+export interface ServerSpecsOptions {
+  /** How a child process starts the `tollgate` command. */
+  launch: { command: string; args: string[] };
+  /** The environment the stdio children are given, each only its share (see `childEnv`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Each stdio child's stderr (call records included) is appended to `<logDir>/<name>.log`. */
+  logDir?: string;
+}
+
 /**
- * How the job reaches each server: `TOLLGATE_<NAME>_URL` (Streamable HTTP) when set, with the
- * credential `serverAuthFromEnv` finds for it, otherwise a stdio child running `tollgate serve
- * <name>` through the given command, whose stderr (call records included) is appended to
- * `<logDir>/<name>.log` when a log directory is given. No `TOLLGATE_*` credential reaches a child.
+ * How the job reaches each server: over Streamable HTTP when its settings have a URL, with the
+ * credential `serverCredentials` finds for it, otherwise a stdio child running `tollgate serve <name>`
+ * through the given command. No `TOLLGATE_*` credential reaches a child.
  */
-export function serverSpecsFromEnv(
-  launch: { command: string; args: string[] },
-  env: NodeJS.ProcessEnv = process.env,
-  options: { logDir?: string } = {},
+export function serverSpecs(
+  settings: ServerAuthSettings,
+  options: ServerSpecsOptions,
 ): Record<ServerName, ServerSpec> {
-  const authFor = serverAuthFromEnv(env);
+  const authFor = serverCredentials(settings);
   const spec = (name: ServerName): ServerSpec => {
-    const url = env[`TOLLGATE_${name.toUpperCase()}_URL`];
+    const url = settings.servers[name]?.url;
     if (url) {
       const auth = authFor(name, url);
       return { kind: 'http', url, ...(auth ? { auth } : {}) };
     }
     return {
       kind: 'stdio',
-      command: launch.command,
+      command: options.launch.command,
       // Ctrl-C reaches the job and its children together: the job decides when they stop.
-      args: [...launch.args, 'serve', name, '--ignore-interrupt'],
-      env: childEnv(name, env),
+      args: [...options.launch.args, 'serve', name, '--ignore-interrupt'],
+      env: childEnv(name, options.env),
       ...(options.logDir === undefined ? {} : { logFile: join(options.logDir, `${name}.log`) }),
     };
   };

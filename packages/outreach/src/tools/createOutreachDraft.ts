@@ -1,8 +1,7 @@
 import { defineTool } from '@tollgate/core';
-import * as z from 'zod';
+import { createOutreachDraft, DRAFT_KEY_RULE } from '../contract.ts';
 import type { DraftStore } from '../DraftStore.ts';
-import { describeDraftWindow } from '../draftWindowFromEnv.ts';
-import { draftInput, draftSchema } from '../schemas.ts';
+import { describeDraftWindow } from '../draftWindow.ts';
 
 /** The one-draft rule as the model reads it, with the window this server keeps. */
 function ruleText(windowMs: number): string {
@@ -17,23 +16,7 @@ function ruleText(windowMs: number): string {
 
 export const createOutreachDraftTool = (drafts: DraftStore) =>
   defineTool({
-    name: 'create_outreach_draft',
-    title: 'Create outreach draft',
-    description:
-      `Save an email draft for a lead. Nothing is sent. ${ruleText(drafts.windowMs)}` +
-      'Requires an idempotency_key: repeating a call with the same key returns its first answer instead of a duplicate.',
-    scopes: ['drafts:create'],
-    kind: 'create',
-    input: z.object(draftInput),
-    output: z.object({
-      draft: draftSchema.describe(
-        'The saved draft, or the lead’s draft in this sequence that was already there',
-      ),
-      existing: z
-        .boolean()
-        .describe(
-          'True when nothing was saved because the lead already had a recent draft in this sequence: `draft` is that draft',
-        ),
-    }),
+    ...createOutreachDraft,
+    description: `Save an email draft for a lead. Nothing is sent. ${ruleText(drafts.windowMs)}${DRAFT_KEY_RULE}`,
     handler: (input, ctx) => drafts.create(input, ctx.db),
   });

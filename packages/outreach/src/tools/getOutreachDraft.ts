@@ -1,17 +1,10 @@
 import { defineTool, NotFoundError } from '@tollgate/core';
-import * as z from 'zod';
+import { getOutreachDraft } from '../contract.ts';
 import type { DraftStore } from '../DraftStore.ts';
-import { draftSchema } from '../schemas.ts';
 
 export const getOutreachDraftTool = (drafts: DraftStore) =>
   defineTool({
-    name: 'get_outreach_draft',
-    title: 'Get outreach draft',
-    description: 'Read one draft by its id.',
-    scopes: ['drafts:read'],
-    kind: 'read',
-    input: z.object({ id: z.uuid().describe('Draft id, as returned by create_outreach_draft') }),
-    output: z.object({ draft: draftSchema.describe('The draft') }),
+    ...getOutreachDraft,
     handler: async ({ id }) => {
       const draft = await drafts.get(id);
       if (draft === undefined) {

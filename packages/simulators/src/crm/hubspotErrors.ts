@@ -1,5 +1,5 @@
+import { Random, type Seed } from '@tollgate/gtm-data';
 import type { SimResponse } from '../http/exchange.ts';
-import { Random, type Seed } from '../random.ts';
 
 /** The `category` values this simulator answers with. */
 export type HubSpotCategory =

@@ -90,6 +90,39 @@ describe('the CRM simulator', () => {
     expect(keyed.status).toBe(200);
   });
 
+  it('reads a batch by a unique property: 207 with the ids it has no record for in one OBJECT_NOT_FOUND', async () => {
+    await crmCall(sim, '/crm/v3/objects/companies/batch/upsert', 'POST', {
+      inputs: [
+        { id: 'read-a.com', idProperty: 'tollgate_domain', properties: { name: 'A' } },
+        { id: 'read-b.com', idProperty: 'tollgate_domain', properties: { name: 'B' } },
+      ],
+    });
+    const read = (body: unknown) => crmCall(sim, '/crm/v3/objects/companies/batch/read', 'POST', body);
+    const some = await read({
+      idProperty: 'tollgate_domain',
+      inputs: [{ id: 'read-b.com' }, { id: 'nobody.example' }, { id: 'read-a.com' }, { id: 'gone.example' }],
+      properties: ['name', 'tollgate_domain'],
+    });
+    expect(some.status).toBe(207);
+    const body = some.body as BatchBody;
+    expect(body.results.map((object) => object.properties.name).sort()).toEqual(['A', 'B']);
+    expect(Object.keys(body.results[0]?.properties ?? {}).sort()).toEqual(['name', 'tollgate_domain']);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        category: 'OBJECT_NOT_FOUND',
+        context: { ids: ['nobody.example', 'gone.example'] },
+      }),
+    ]);
+    const all = await read({ idProperty: 'tollgate_domain', inputs: [{ id: 'read-a.com' }] });
+    expect(all.status).toBe(200);
+    // By record id when no idProperty is named; and a non-unique property is refused whole.
+    const byId = await read({ inputs: [{ id: body.results[0]?.id }] });
+    expect((byId.body as BatchBody).results).toHaveLength(1);
+    expect((await read({ idProperty: 'name', inputs: [{ id: 'A' }] })).status).toBe(400);
+    const tooMany = await read({ inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })) });
+    expect(tooMany.status).toBe(400);
+  });
+
   it('refuses more than 100 inputs, and the same id twice in one batch', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `p${i}@example.com`, idProperty: 'email' }));
     expect((await upsertContacts(many)).status).toBe(400);

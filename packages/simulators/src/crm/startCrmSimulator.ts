@@ -1,10 +1,11 @@
+import { DEFAULT_SEED, Random } from '@tollgate/gtm-data';
 import * as z from 'zod';
 import { faultConfigSchema } from '../faults.ts';
 import type { SimRequest, SimResponse } from '../http/exchange.ts';
 import { gatewayPage, serverErrorStatus } from '../http/gatewayPage.ts';
 import { type SimulatorServer, startSimulatorServer, type Vendor } from '../http/simulatorServer.ts';
-import { DEFAULT_SEED, listenOptionsSchema, seedSchema } from '../options.ts';
-import { Random } from '../random.ts';
+import { listenOptionsSchema, seedSchema } from '../options.ts';
+import { batchRead } from './batchRead.ts';
 import { batchUpsert } from './batchUpsert.ts';
 import { CrmStore } from './CrmStore.ts';
 import { type HubSpotLimitStats, HubSpotLimits } from './HubSpotLimits.ts';
@@ -89,6 +90,9 @@ function route(req: SimRequest): { type: string; rest: string[] } | undefined {
 }
 
 const isSearch = (req: SimRequest) => req.method === 'POST' && route(req)?.rest[0] === 'search';
+/** A POST that only reads: a search, or a batch read. */
+const readsOnly = (req: SimRequest) =>
+  isSearch(req) || (req.method === 'POST' && route(req)?.rest.join('/') === 'batch/read');
 
 /**
  * Starts a HubSpot CRM v3–style API on loopback: companies, contacts and tasks in memory, batch
@@ -148,6 +152,9 @@ export async function startCrmSimulator(options: CrmSimulatorOptions = {}): Prom
     if (req.method === 'POST' && first === 'batch' && second === 'upsert' && rest.length === 2) {
       return batchUpsert(ctx, type, req);
     }
+    if (req.method === 'POST' && first === 'batch' && second === 'read' && rest.length === 2) {
+      return batchRead(ctx, type, req);
+    }
     if (req.method === 'POST' && first === 'search' && rest.length === 1)
       return searchObjects(ctx, type, req);
     if (first === undefined || rest.length !== 1) return noRoute();
@@ -174,8 +181,8 @@ export async function startCrmSimulator(options: CrmSimulatorOptions = {}): Prom
             { 'Retry-After': String(faults.retryAfterSeconds) },
           );
         case 'lock':
-          // Locks only ever hit writes; a search is a POST but reads.
-          if (!WRITE_METHODS.has(req.method) || isSearch(req)) return undefined;
+          // Locks only ever hit writes; a search or a batch read is a POST but reads.
+          if (!WRITE_METHODS.has(req.method) || readsOnly(req)) return undefined;
           return errors.response(
             423,
             'LOCKED',

@@ -1,6 +1,5 @@
-import type { DemoCompany } from '../companies.ts';
+import { type DemoCompany, hashSeed } from '@tollgate/gtm-data';
 import type { SimResponse } from '../http/exchange.ts';
-import { hashSeed } from '../random.ts';
 
 /** A People Data Labs company record as the enrich endpoint returns it on a match. */
 export interface PdlCompanyRecord {
@@ -54,6 +53,10 @@ export function toPdlRecord(company: DemoCompany): PdlCompanyRecord {
  * `employees`. An adapter that checks its output schema must refuse it rather than pass it on.
  */
 export function reshapePdlRecord(response: SimResponse): SimResponse {
+  // A bulk answer is a list of records: each one changes shape.
+  if (Array.isArray(response.body)) {
+    return { ...response, body: response.body.map((body) => reshapePdlRecord({ status: 200, body }).body) };
+  }
   if (typeof response.body !== 'object' || response.body === null) return response;
   const { likelihood: _dropped, employee_count, ...rest } = response.body as Record<string, unknown>;
   return { ...response, body: { ...rest, employees: employee_count } };

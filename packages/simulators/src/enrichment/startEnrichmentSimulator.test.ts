@@ -16,6 +16,47 @@ describe('the enrichment simulator', () => {
   const known = () => sim.companies.find((c) => c.enrichable && c.likelihood >= 6 && c.location?.locality);
   const unknown = () => sim.companies.find((c) => !c.enrichable);
 
+  it('answers a bulk enrichment in request order, as one request, billing each match', async () => {
+    const company = known();
+    const before = sim.stats();
+    const answer = await call(sim.url, '/v5/company/enrich/bulk', {
+      method: 'POST',
+      headers: { 'X-Api-Key': sim.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requests: [
+          { params: { website: unknown()?.domain }, metadata: { row: 1 } },
+          { params: { website: [company?.domain] }, metadata: { row: 2 } },
+          { params: {} },
+        ],
+      }),
+    });
+    expect(answer.status).toBe(200);
+    const body = answer.body as {
+      status: number;
+      metadata?: unknown;
+      name?: string;
+      error?: { type: string };
+    }[];
+    expect(body.map((item) => [item.status, item.metadata ?? null])).toEqual([
+      [404, { row: 1 }],
+      [200, { row: 2 }],
+      [400, null],
+    ]);
+    expect(body[1]?.name).toBe(company?.name.toLowerCase());
+    expect(answer.headers.get('x-call-credits-spent')).toBe('1');
+    const after = sim.stats();
+    expect(after.requests - before.requests).toBe(1);
+    expect(after.credits.used - before.credits.used).toBe(1);
+    const tooMany = await call(sim.url, '/v5/company/enrich/bulk', {
+      method: 'POST',
+      headers: { 'X-Api-Key': sim.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requests: Array.from({ length: 101 }, () => ({ params: { website: 'a.com' } })),
+      }),
+    });
+    expect(tooMany.status).toBe(400);
+  });
+
   it('binds loopback on a free port', () => {
     expect(sim.url.hostname).toBe('127.0.0.1');
     expect(Number(sim.url.port)).toBeGreaterThan(0);

@@ -1,11 +1,11 @@
+import { companyByDomain, DEFAULT_SEED, type DemoCompany, demoCompanies } from '@tollgate/gtm-data';
 import * as z from 'zod';
-import { companyByDomain, type DemoCompany, demoCompanies } from '../companies.ts';
 import { faultConfigSchema } from '../faults.ts';
 import type { SimRequest, SimResponse } from '../http/exchange.ts';
 import { gatewayPage, serverErrorStatus } from '../http/gatewayPage.ts';
 import { type SimulatorServer, startSimulatorServer, type Vendor } from '../http/simulatorServer.ts';
 import { FixedWindow } from '../limits/FixedWindow.ts';
-import { DEFAULT_SEED, listenOptionsSchema, seedSchema } from '../options.ts';
+import { listenOptionsSchema, seedSchema } from '../options.ts';
 import { pdlError } from './pdlErrors.ts';
 import { reshapePdlRecord, toPdlRecord } from './pdlRecord.ts';
 
@@ -50,6 +50,18 @@ export interface EnrichmentSimulator extends SimulatorServer<EnrichmentStats> {
 }
 
 const ENRICH_PATH = '/v5/company/enrich';
+const BULK_PATH = '/v5/company/enrich/bulk';
+/** PDL's cap on requests in one bulk enrichment. */
+export const MAX_BULK_REQUESTS = 100;
+
+const bulkBodySchema = z.object({
+  requests: z.array(
+    z.object({
+      params: z.record(z.string(), z.unknown()),
+      metadata: z.unknown().optional(),
+    }),
+  ),
+});
 // PDL documents min_likelihood on a 1-10 scale with a low default; 2 is our reading of it.
 const DEFAULT_MIN_LIKELIHOOD = 2;
 
@@ -72,8 +84,11 @@ export async function startEnrichmentSimulator(
   let notFound = 0;
   const remainingCredits = (): number => Math.max(0, config.credits - used);
 
-  const enrich = (req: SimRequest): SimResponse => {
-    const website = req.url.searchParams.get('website');
+  const enrich = (req: SimRequest): SimResponse =>
+    lookup(req.url.searchParams.get('website'), req.url.searchParams.get('min_likelihood'));
+
+  /** One company lookup, as the single endpoint answers it and as each answer of a bulk is. */
+  const lookup = (website: string | null, rawMin: string | null): SimResponse => {
     if (!website) {
       return pdlError(
         400,
@@ -81,7 +96,6 @@ export async function startEnrichmentSimulator(
         'Request needs one of: website, name, profile, ticker or pdl_id',
       );
     }
-    const rawMin = req.url.searchParams.get('min_likelihood');
     const minLikelihood = rawMin === null ? DEFAULT_MIN_LIKELIHOOD : Number(rawMin);
     if (!Number.isInteger(minLikelihood) || minLikelihood < 0 || minLikelihood > 10) {
       return pdlError(400, 'invalid_request_error', 'min_likelihood must be an integer from 0 to 10');
@@ -102,9 +116,51 @@ export async function startEnrichmentSimulator(
     return { status: 200, body: toPdlRecord(company), headers: { 'x-call-credits-spent': '1' } };
   };
 
+  /**
+   * `POST /v5/company/enrich/bulk`: up to 100 requests, each `{ params, metadata? }` with the single
+   * endpoint's parameters, answered as a JSON array in request order: each element what the single
+   * endpoint would answer (`status` 200 with the record, 404 with its error), plus the request's
+   * `metadata`. Credits count per 200, as single calls would; the bulk is one request against the
+   * rate limit. Out of credits, or a malformed bulk, fails the whole request.
+   */
+  const bulk = (req: SimRequest): SimResponse => {
+    const parsed = bulkBodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      return pdlError(400, 'invalid_request_error', 'Request body needs "requests": a list of { params }');
+    }
+    const { requests } = parsed.data;
+    if (requests.length === 0 || requests.length > MAX_BULK_REQUESTS) {
+      return pdlError(
+        400,
+        'invalid_request_error',
+        `A bulk request takes 1 to ${MAX_BULK_REQUESTS} requests; got ${requests.length}`,
+      );
+    }
+    if (remainingCredits() === 0) {
+      return pdlError(402, 'payment_required', 'You have hit your account maximum for company enrichment');
+    }
+    const answers = requests.map(({ params, metadata }) => {
+      const one = (value: unknown) =>
+        Array.isArray(value)
+          ? value[0] === undefined
+            ? null
+            : String(value[0])
+          : value == null
+            ? null
+            : String(value);
+      const answer = lookup(one(params.website), one(params.min_likelihood));
+      const body = answer.body as Record<string, unknown>;
+      return { ...body, status: answer.status, ...(metadata === undefined ? {} : { metadata }) };
+    });
+    const spent = answers.filter((answer) => answer.status === 200).length;
+    return { status: 200, body: answers, headers: { 'x-call-credits-spent': String(spent) } };
+  };
+
   const vendor: Vendor<EnrichmentStats> = {
     handle: (req) => {
-      if (req.method !== 'GET' || req.url.pathname !== ENRICH_PATH) {
+      const single = req.method === 'GET' && req.url.pathname === ENRICH_PATH;
+      const many = req.method === 'POST' && req.url.pathname === BULK_PATH;
+      if (!single && !many) {
         return pdlError(404, 'not_found', `No route ${req.method} ${req.url.pathname}`);
       }
       const key = req.headers['x-api-key'] ?? req.url.searchParams.get('api_key');
@@ -117,7 +173,7 @@ export async function startEnrichmentSimulator(
           'An error occurred due to requests hitting the API too quick',
         );
       }
-      return enrich(req);
+      return single ? enrich(req) : bulk(req);
     },
     outage: (faults) => gatewayPage(503, faults.retryAfterSeconds),
     fault: (kind, _req, variant) => {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Seed } from '@tollgate/gtm-data';
 import { CredentialLog, type PresentedCredential } from '../credentials.ts';
 import { type ErrorFaultKind, type FaultConfig, type FaultConfigInput, FaultInjector } from '../faults.ts';
-import type { Seed } from '../random.ts';
 import { TrafficCounter, type TrafficStats } from '../stats.ts';
 import { readJsonBody, type SimRequest, type SimResponse, writeResponse } from './exchange.ts';
 

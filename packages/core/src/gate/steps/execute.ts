@@ -65,7 +65,19 @@ class HandlerContext implements ToolContext {
  * Runs the handler with a deadline. The gate stops waiting at the deadline even if the handler
  * ignores its signal; the signal aborts then, or when the client cancels.
  */
-export const executeStep: GateStep = (ctx) => {
+export const executeStep: GateStep = async (ctx) => ({
+  ok: true,
+  output: (await withDeadline(ctx, (handlerContext) => invoke(ctx, handlerContext))) as Record<
+    string,
+    unknown
+  >,
+});
+
+/** Runs `work` with the tool's deadline and a handler context; a late answer is ignored. */
+export function withDeadline<T>(
+  ctx: CallContext,
+  work: (handlerContext: ToolContext) => Promise<T> | T,
+): Promise<T> {
   const { definition } = ctx.tool;
   const timeoutMs = definition.timeoutMs ?? ctx.timeoutMs;
   const handlerContext = new HandlerContext(ctx, Date.now() + timeoutMs);
@@ -79,10 +91,10 @@ export const executeStep: GateStep = (ctx) => {
       );
     }, timeoutMs);
     // A settled promise ignores later calls, so whichever of handler and deadline comes first wins.
-    new Promise<unknown>((run) => run(invoke(ctx, handlerContext))).then(
+    new Promise<T>((run) => run(work(handlerContext))).then(
       (output) => {
         clearTimeout(timer);
-        resolve({ ok: true, output: output as Record<string, unknown> });
+        resolve(output);
       },
       (error: unknown) => {
         clearTimeout(timer);
@@ -90,10 +102,10 @@ export const executeStep: GateStep = (ctx) => {
       },
     );
   });
-};
+}
 
 /** The handler, or first the tool's recovery when this call took over an unfinished key. */
-async function invoke(ctx: CallContext, handlerContext: HandlerContext): Promise<unknown> {
+async function invoke(ctx: CallContext, handlerContext: ToolContext): Promise<unknown> {
   const { definition } = ctx.tool;
   if (ctx.recovering && definition.recover !== undefined) {
     const found = await definition.recover(ctx.input as never, handlerContext);

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { InvalidInputError } from '../../errors/ToolError.ts';
 import { maskFields } from '../../redact/maskFields.ts';
-import type { GateStep } from '../CallContext.ts';
+import type { GateStep, Outcome } from '../CallContext.ts';
 
 export interface IssueSummary {
   path: string;
@@ -54,10 +54,11 @@ export function unstorableStrings(
   return found;
 }
 
-function refuse(name: string, issues: IssueSummary[]) {
+/** The refusal of arguments that failed their checks, naming each issue. */
+export function refuse(name: string, issues: IssueSummary[]): Outcome {
   const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   return {
-    ok: false as const,
+    ok: false,
     error: new InvalidInputError(`Invalid arguments for ${name}: ${list}`, { details: { issues } }),
   };
 }

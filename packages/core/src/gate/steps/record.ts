@@ -64,6 +64,7 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
   if (marked.unknown.length > 0) {
     event.unknown_keys = boundValue(redactor.value(marked.unknown.slice(0, 20)), ARGUMENT_LIMITS);
   }
+  if (ctx.batch !== undefined) event.items = itemCounts(ctx);
   if (ctx.traceId !== undefined) event.trace_id = ctx.traceId;
   if (error !== undefined) {
     event.error = boundValue(
@@ -80,4 +81,20 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
   if (loud) ctx.recordLogger.error(event, 'tools/call failed');
   else ctx.recordLogger.info(event, 'tools/call');
   return outcome;
+}
+
+/** A batch call's items by how they ended: the record's `outcome` is the call's, these are its items'. */
+function itemCounts(ctx: CallContext): Record<string, unknown> {
+  const failed: Record<string, number> = {};
+  let ok = 0;
+  let replayed = 0;
+  for (const item of ctx.batch ?? []) {
+    if (item.outcome?.ok === true) {
+      ok++;
+      if (item.replayed) replayed++;
+    } else if (item.outcome !== undefined) {
+      failed[item.outcome.error.code] = (failed[item.outcome.error.code] ?? 0) + 1;
+    }
+  }
+  return { total: ctx.batch?.length ?? 0, ok, replayed, failed };
 }
