@@ -110,10 +110,12 @@ const TOOLS: Record<ServerName, Record<string, ToolSpec>> = {
   },
   enrichment: {
     get_account_signals: { scopes: ['signals:read'], args: { domain: DOMAIN }, outcome: 'ok' },
+    get_accounts_signals: { scopes: ['signals:read'], args: { items: [{ domain: DOMAIN }] }, outcome: 'ok' },
   },
   warehouse: {
     list_accounts: { scopes: ['accounts:read'], args: { limit: 5 }, outcome: 'ok' },
     get_account_usage: { scopes: ['usage:read'], args: { domain: DOMAIN }, outcome: 'ok' },
+    get_accounts_usage: { scopes: ['usage:read'], args: { items: [{ domain: DOMAIN }] }, outcome: 'ok' },
     list_named_queries: { scopes: ['queries:read'], args: {}, outcome: 'ok' },
     run_named_query: {
       scopes: ['queries:run'],

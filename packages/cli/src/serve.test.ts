@@ -59,7 +59,7 @@ describe('tollgate serve crm over stdio', () => {
   it('is read-only with CRM_SCOPES set to read scopes', async () => {
     const client = await connect({ CRM_SCOPES: 'accounts:read leads:read' });
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['get_account', 'search_leads']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['get_account', 'get_accounts', 'search_leads']);
     await client.close();
   });
 });

@@ -38,6 +38,9 @@ export {
 export { StdioTransport, type StdioTransportOptions } from './server/StdioTransport.ts';
 export type { StoreOption } from './server/serverStore.ts';
 export {
+  type BatchInput,
+  type BatchOutput,
+  type BatchSpec,
   type BatchToolContract,
   type BatchToolSpec,
   batchToolContract,

@@ -18,7 +18,7 @@ export {
   nightlyConfigSchema,
 } from './job/nightlyConfig.ts';
 export { Progress } from './job/Progress.ts';
-export { processAccount } from './job/processAccount.ts';
+export { processPage } from './job/processPage.ts';
 export { type NightlyOptions, type NightlyResult, runNightly } from './job/runNightly.ts';
 export { HEARTBEAT_MS, LEASE_MS, RunLedger } from './ledger/RunLedger.ts';
 export type { RunRecord, RunStatus } from './ledger/RunRecord.ts';

@@ -158,6 +158,7 @@ export const runNamedQuery = toolContract({
 export const warehouseContract = serverContract(
   listAccounts,
   getAccountUsage,
+  getAccountsUsage,
   listNamedQueries,
   runNamedQuery,
 );

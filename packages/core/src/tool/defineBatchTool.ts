@@ -166,7 +166,12 @@ function itemArgumentsOf(item: ObjectSchema, kind: ToolKind): ObjectSchema {
  */
 export function defineBatchTool<I extends ObjectSchema, V extends ObjectSchema, K extends ToolKind>(
   spec: BatchToolSpec<I, V, K>,
-): ToolDefinition<BatchInput<I, K>, BatchOutput<V>, K> & { readonly batch: BatchSpec } {
+): ToolDefinition<BatchInput<I, K>, BatchOutput<V>, K> & {
+  readonly batch: BatchSpec;
+  readonly item: I;
+  readonly value: V;
+  readonly maxItems: number;
+} {
   const contract = batchToolContract(spec);
   const batch: BatchSpec = {
     itemArguments: itemArgumentsOf(spec.item, spec.kind),
@@ -184,6 +189,9 @@ export function defineBatchTool<I extends ObjectSchema, V extends ObjectSchema, 
     kind: spec.kind,
     input: contract.input,
     output: contract.output,
+    item: spec.item,
+    value: spec.value,
+    maxItems: contract.maxItems,
     ...(spec.openWorld === undefined ? {} : { openWorld: spec.openWorld }),
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
     argumentsSchema: contract.input,

@@ -12,7 +12,7 @@ describe('the nightly scopes', () => {
     for (const source of JOB_SOURCES) {
       const text = readFileSync(new URL(source, JOB_DIR), 'utf8');
       for (const [, server, tool] of text.matchAll(
-        /\b(warehouse|crm|enrichment|outreach)\.call\(\s*'(\w+)'/g,
+        /\b(warehouse|crm|enrichment|outreach)\.call(?:Batch)?\(\s*'(\w+)'/g,
       )) {
         calls.add(`${server}.${tool}`);
       }

@@ -14,15 +14,15 @@ import type { ServerName } from '../report/types.ts';
 export const NIGHTLY_TOOLS = {
   warehouse: {
     list_accounts: warehouseContract.list_accounts,
-    get_account_usage: warehouseContract.get_account_usage,
+    get_accounts_usage: warehouseContract.get_accounts_usage,
   },
   crm: {
-    get_account: crmContract.get_account,
-    upsert_account: crmContract.upsert_account,
-    upsert_lead: crmContract.upsert_lead,
-    create_task: crmContract.create_task,
+    get_accounts: crmContract.get_accounts,
+    upsert_accounts: crmContract.upsert_accounts,
+    upsert_leads: crmContract.upsert_leads,
+    create_tasks: crmContract.create_tasks,
   },
-  enrichment: { get_account_signals: enrichmentContract.get_account_signals },
+  enrichment: { get_accounts_signals: enrichmentContract.get_accounts_signals },
   outreach: { create_outreach_draft: outreachContract.create_outreach_draft },
 } as const satisfies Record<ServerName, object>;
 

@@ -19,10 +19,10 @@ function ctrlC(child: ChildProcess): void {
   if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
 }
 
-/** Calls `then` once the CRM simulator has seen `requests` requests: a few accounts are written by then. */
-function whenCrmBusy(world: ChaosWorld, requests: number, then: () => void): void {
+/** Calls `then` once the CRM simulator holds `accounts` accounts: the run is under way, with more to come. */
+function whenCrmBusy(world: ChaosWorld, accounts: number, then: () => void): void {
   const timer = setInterval(() => {
-    if (world.crm.stats().requests >= requests) {
+    if (world.crm.stats().records.companies >= accounts) {
       clearInterval(timer);
       then();
     }
@@ -42,7 +42,7 @@ describe('a nightly run stopped with Ctrl-C', () => {
     const current = world;
     const stopped = await runNightlyProcess(current, 'ctrl-c', {
       extraArgs: ['--limit', '30'],
-      onStart: (child) => whenCrmBusy(current, 24, () => ctrlC(child)),
+      onStart: (child) => whenCrmBusy(current, 5, () => ctrlC(child)),
     });
     expect(stopped.code, stopped.stderr).toBe(130);
     const partial = await report(current, 'ctrl-c');
@@ -71,7 +71,7 @@ describe('a nightly run stopped with Ctrl-C', () => {
     let second = 0;
     const stopped = await runNightlyProcess(current, 'ctrl-c-twice', {
       onStart: (child) =>
-        whenCrmBusy(current, 24, () => {
+        whenCrmBusy(current, 5, () => {
           ctrlC(child);
           setTimeout(() => {
             second = Date.now();
@@ -95,7 +95,7 @@ describe('a nightly run stopped with Ctrl-C', () => {
     world = await createWorld({ accounts: 20 });
     const current = world;
     const stopped = await runNightlyProcess(current, 'sigterm', {
-      onStart: (child) => whenCrmBusy(current, 12, () => child.kill('SIGTERM')),
+      onStart: (child) => whenCrmBusy(current, 3, () => child.kill('SIGTERM')),
     });
     expect(stopped.code, stopped.stderr).toBe(143);
     const partial = await report(current, 'sigterm');

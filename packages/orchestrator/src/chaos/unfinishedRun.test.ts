@@ -3,7 +3,7 @@ import { openPglite, pgliteSnapshot } from '@tollgate/core/store';
 import { warehouseContract } from '@tollgate/warehouse/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChaosWorld, createWorld, listAll, report, runNightlyProcess } from '../../test/chaosHarness.ts';
-import { pendingOutcome } from '../job/processAccount.ts';
+import { pendingOutcome } from '../job/processPage.ts';
 import { RunLedger } from '../ledger/RunLedger.ts';
 
 let world: ChaosWorld | undefined;

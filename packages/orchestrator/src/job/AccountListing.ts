@@ -62,6 +62,23 @@ export class AccountListing {
   }
 
   /**
+   * Up to `count` accounts to process, in listing order: a page for the batch tools. Fewer at the
+   * end of the listing; empty when the listing is over, failed, or `signal` is aborted.
+   */
+  nextPage(count: number, signal?: AbortSignal): Promise<WarehouseAccount[]> {
+    return this.#serial(async () => {
+      const page: WarehouseAccount[] = [];
+      while (page.length < count) {
+        const account = await this.#take(signal);
+        if (account === undefined) break;
+        if (this.#finished.has(account.domain)) this.resumed++;
+        else page.push(account);
+      }
+      return page;
+    });
+  }
+
+  /**
    * Reads the rest of the listing without processing it, and hands `onPage` the accounts of each
    * page that the run has not finished. Stops early when `signal` is aborted or the listing fails.
    */

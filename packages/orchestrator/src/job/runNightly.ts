@@ -15,7 +15,7 @@ import { describeFailure } from './describeFailure.ts';
 import type { JobContext, NightlyServers } from './JobContext.ts';
 import { loadNightlyConfig, type NightlyConfig } from './nightlyConfig.ts';
 import { Progress } from './Progress.ts';
-import { pendingOutcome, processAccount } from './processAccount.ts';
+import { PAGE_LIMIT, pendingOutcome, processPage } from './processPage.ts';
 import { type ServerStart, startServer } from './startServer.ts';
 import { summarize } from './summarize.ts';
 
@@ -193,33 +193,41 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       limit: options.limit,
     });
 
+    // Workers take a page of accounts at a time: each step of the page is one batch call per server.
+    const pageSize = Math.min(PAGE_LIMIT, config.pageSize);
     const worker = async () => {
       for (;;) {
-        const next = await listing.next(stop.signal).catch((error: unknown) => {
+        const page = await listing.nextPage(pageSize, stop.signal).catch((error: unknown) => {
           failLedger(error);
-          return undefined;
+          return [];
         });
-        if (next === undefined) return;
-        // One trace per account: its calls to every server nest under this span.
-        const outcome = await inSpan(
-          'nightly account',
-          { 'tollgate.run_key': runKey, 'tollgate.account': next.domain },
-          () => processAccount(next, ctx),
+        if (page.length === 0) return;
+        // One trace per page: its batch calls to every server nest under this span.
+        const outcomes = await inSpan(
+          'nightly page',
+          {
+            'tollgate.run_key': runKey,
+            'tollgate.accounts': page.length,
+            'tollgate.first_account': page[0]?.domain ?? '',
+          },
+          () => processPage(page, ctx),
         );
-        local.set(outcome.domain, outcome);
-        try {
-          await ledger.record(runKey, outcome);
-        } catch (error) {
-          failLedger(error);
-          unsaved.set(outcome.domain, outcome);
+        for (const outcome of outcomes) {
+          local.set(outcome.domain, outcome);
+          try {
+            await ledger.record(runKey, outcome);
+          } catch (error) {
+            failLedger(error);
+            unsaved.set(outcome.domain, outcome);
+          }
+          if (progress) {
+            progress.done++;
+            if (outcome.degraded) progress.degraded++;
+            if (outcome.status === 'pending') progress.pending++;
+            if (outcome.status === 'skipped') progress.skipped++;
+          }
         }
-        if (progress) {
-          progress.done++;
-          if (outcome.degraded) progress.degraded++;
-          if (outcome.status === 'pending') progress.pending++;
-          if (outcome.status === 'skipped') progress.skipped++;
-          progress.tick();
-        }
+        progress?.tick();
       }
     };
     if (started.warehouse.ok && started.crm.ok && !stop.signal.aborted) {

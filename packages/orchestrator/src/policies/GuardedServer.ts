@@ -12,7 +12,7 @@ import {
   wrap,
 } from 'cockatiel';
 import type { ServerCallStats } from '../report/types.ts';
-import type { CallOutcome, ServerConnection } from '../servers/ServerConnection.ts';
+import type { CallError, CallOutcome, ServerConnection } from '../servers/ServerConnection.ts';
 import { FullJitterBackoff } from './FullJitterBackoff.ts';
 import type { RetryBudget } from './RetryBudget.ts';
 import { TokenBucket } from './TokenBucket.ts';
@@ -39,6 +39,24 @@ export type GuardedOutcome<V = unknown> = CallOutcome<V> & { attempts: number };
 
 /** The tools a caller may call on one server, keyed by name (a server's contract, or part of it). */
 export type ToolSet = Record<string, AnyToolContract>;
+
+/** The batch tools of a tool set: their answer is `{ results: [...] }`, one per item. */
+type BatchName<T extends ToolSet> = {
+  [N in keyof T & string]: T[N] extends { item: unknown } ? N : never;
+}[keyof T & string];
+
+/** One item of a batch tool's arguments. */
+type ItemOf<T extends ToolSet, N extends keyof T> =
+  ToolArguments<T[N]> extends { items: (infer I)[] } ? I : never;
+
+/** One item's value. */
+type ValueOf<T extends ToolSet, N extends keyof T> =
+  ToolValue<T[N]> extends { results: { value?: infer V }[] } ? NonNullable<V> : never;
+
+/** One item's outcome: its value or its error, and how many calls it took. */
+export type ItemOutcome<V = unknown> =
+  | { ok: true; value: V; replayed: boolean; attempts: number }
+  | { ok: false; error: CallError; attempts: number };
 
 const isOutcome = (value: unknown): value is CallOutcome =>
   typeof value === 'object' && value !== null && 'ok' in value;
@@ -162,5 +180,109 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
         error: { code: 'internal', retryable: false, message: (error as Error).message },
       };
     }
+  }
+
+  /**
+   * Calls a batch tool on many items and retries only the items that failed retryably, up to
+   * `maxAttempts` calls each, after a full-jitter wait no shorter than any retry delay they were
+   * given. Items are never sent twice once answered, so a retried batch create replays nothing and
+   * makes nothing twice. A failure of the whole call (after its own retries) is every item's answer.
+   * The retry budget grows with the items, as it would with single calls.
+   */
+  async callBatch<N extends BatchName<T>>(
+    name: N,
+    items: readonly ItemOf<T, N>[],
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<ItemOutcome<ValueOf<T, N>>[]> {
+    const outcomes: ItemOutcome<ValueOf<T, N>>[] = new Array(items.length);
+    for (let start = 0; start < items.length; start += Math.min(limit, items.length)) {
+      const chunk = items.slice(start, start + limit);
+      const answered = await this.#batchOnce(name, chunk);
+      answered.forEach((outcome, i) => {
+        outcomes[start + i] = outcome;
+      });
+    }
+    return outcomes;
+  }
+
+  async #batchOnce<N extends BatchName<T>>(
+    name: N,
+    items: readonly ItemOf<T, N>[],
+  ): Promise<ItemOutcome<ValueOf<T, N>>[]> {
+    type Item = ItemOutcome<ValueOf<T, N>>;
+    const outcomes: Item[] = new Array(items.length);
+    // One call stands for many: the budget grows as if each item had been called alone.
+    for (let i = 1; i < items.length; i++) this.#budget.recordCall();
+    let pending = items.map((_, index) => index);
+    for (let round = 1; pending.length > 0; round++) {
+      // The items are the batch tool's own item type (ItemOf), so this is its argument shape.
+      const args = { items: pending.map((i) => items[i]) } as unknown as ToolArguments<T[N]>;
+      const call = await this.call(name, args);
+      if (!call.ok) {
+        // An open breaker fails the call before it is sent. A page is a hundred accounts: rather
+        // than degrade them all on a short outage, wait for the breaker's probe and send it again.
+        if (
+          call.error.code === 'circuit_open' &&
+          round < this.#options.maxAttempts &&
+          this.#budget.remaining > 0
+        ) {
+          this.#budget.spend();
+          this.stats.retries++;
+          const random = (this.#options.random ?? Math.random)();
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.round(this.#options.breakerHalfOpenAfterMs * (0.5 + random))),
+          );
+          continue;
+        }
+        for (const i of pending)
+          outcomes[i] = {
+            ok: false,
+            error: call.error,
+            attempts: (outcomes[i]?.attempts ?? 0) + call.attempts,
+          };
+        break;
+      }
+      const results = (
+        call.value as { results: { ok: boolean; value?: unknown; error?: CallError; replayed?: boolean }[] }
+      ).results;
+      const retry: number[] = [];
+      let waitMs = 0;
+      pending.forEach((i, j) => {
+        const result = results[j];
+        const attempts = (outcomes[i]?.attempts ?? 0) + call.attempts;
+        if (result?.ok === true) {
+          outcomes[i] = {
+            ok: true,
+            value: result.value as ValueOf<T, N>,
+            replayed: result.replayed === true,
+            attempts,
+          };
+          return;
+        }
+        const error: CallError = result?.error ?? {
+          code: 'upstream_contract_violation',
+          retryable: false,
+          message: `${this.name}.${name} answered no result for this item`,
+        };
+        outcomes[i] = { ok: false, error, attempts };
+        this.stats.errors[error.code] = (this.stats.errors[error.code] ?? 0) + 1;
+        if (error.code === 'rate_limited' && error.retry_after_ms !== undefined) {
+          this.bucket.pauseUntil(Date.now() + error.retry_after_ms);
+        }
+        if (error.retryable && round < this.#options.maxAttempts && this.#budget.remaining > 0) {
+          this.#budget.spend();
+          this.stats.retries++;
+          retry.push(i);
+          waitMs = Math.max(waitMs, error.retry_after_ms ?? 0);
+        }
+      });
+      pending = retry;
+      if (pending.length > 0) {
+        const ceiling = Math.min(this.#options.backoffCapMs, this.#options.backoffBaseMs * 2 ** (round - 1));
+        const jitter = Math.floor((this.#options.random ?? Math.random)() * ceiling);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(waitMs, jitter)));
+      }
+    }
+    return outcomes;
   }
 }

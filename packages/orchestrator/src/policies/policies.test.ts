@@ -1,6 +1,8 @@
 import {
   createServer,
+  defineBatchTool,
   defineTool,
+  InvalidInputError,
   RateLimitedError,
   toolContract,
   UpstreamUnavailableError,
@@ -184,5 +186,122 @@ describe('GuardedServer against a real server over HTTP', () => {
     expect(fast).toMatchObject({ ok: false, error: { code: 'circuit_open', retryable: false } });
     expect(seenAttempts).toHaveLength(2);
     script = [];
+  });
+});
+
+describe('GuardedServer.callBatch against a real batch tool over HTTP', () => {
+  /** How each item answers, by id: a list of answers taken one per call. */
+  const scripts = new Map<string, string[]>();
+  const sent: string[][] = [];
+  const lookups = defineBatchTool({
+    name: 'lookups',
+    description: 'Answers each item as scripted.',
+    scopes: ['flaky:read'],
+    kind: 'read',
+    item: z.object({ id: z.string().describe('Item id') }),
+    value: z.object({ id: z.string().describe('The id') }),
+    handler: (items) => {
+      sent.push(items.map((item) => item.id));
+      return items.map(({ id }) => {
+        const next = scripts.get(id)?.shift();
+        if (next === 'busy') return new RateLimitedError('slow down', { retryAfterMs: 120 });
+        if (next === 'refused') return new InvalidInputError('no such id');
+        return { id };
+      });
+    },
+  });
+  let listener: HttpListener;
+  beforeAll(async () => {
+    listener = await createServer({
+      name: 'lookups',
+      version: '1',
+      tools: [lookups],
+      log: { destination: captureLogs().stream },
+    }).start({ http: {}, process: false });
+  });
+  afterAll(() => listener.close());
+
+  const guarded = (maxAttempts = 4, budget = new RetryBudget(0, 100)) =>
+    new GuardedServer(
+      new ServerConnection('lookups', { kind: 'http', url: listener.url.toString() }),
+      { lookups },
+      {
+        concurrency: 2,
+        ratePerSecond: 1_000,
+        maxAttempts,
+        backoffBaseMs: 10,
+        backoffCapMs: 50,
+        breakerThreshold: 3,
+        breakerHalfOpenAfterMs: 60_000,
+        callTimeoutMs: 5_000,
+      },
+      budget,
+    );
+
+  it('sends again only the items that failed retryably, never one already answered', async () => {
+    scripts.clear();
+    sent.length = 0;
+    scripts.set('b', ['busy', 'busy']);
+    scripts.set('c', ['refused']);
+    const started = Date.now();
+    const outcomes = await guarded().callBatch('lookups', [
+      { id: 'a' },
+      { id: 'b' },
+      { id: 'c' },
+      { id: 'd' },
+    ]);
+    expect(sent).toEqual([['a', 'b', 'c', 'd'], ['b'], ['b']]);
+    expect(outcomes).toEqual([
+      { ok: true, value: { id: 'a' }, replayed: false, attempts: 1 },
+      { ok: true, value: { id: 'b' }, replayed: false, attempts: 3 },
+      { ok: false, error: expect.objectContaining({ code: 'invalid_input', retryable: false }), attempts: 1 },
+      { ok: true, value: { id: 'd' }, replayed: false, attempts: 1 },
+    ]);
+    // Each retry waited at least the delay the item was given.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+  });
+
+  it('gives up on an item after its attempts, and splits a long list into calls of the limit', async () => {
+    scripts.clear();
+    sent.length = 0;
+    scripts.set('x', ['busy', 'busy', 'busy']);
+    const outcomes = await guarded(2).callBatch('lookups', [{ id: 'x' }, { id: 'y' }, { id: 'z' }], 2);
+    expect(sent).toEqual([['x', 'y'], ['x'], ['z']]);
+    expect(outcomes[0]).toMatchObject({
+      ok: false,
+      attempts: 2,
+      error: { code: 'rate_limited', retryable: true },
+    });
+    expect(outcomes.slice(1).every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('answers every item with the call’s error when the whole call fails', async () => {
+    scripts.clear();
+    const down = new GuardedServer(
+      new ServerConnection('lookups', { kind: 'http', url: 'http://127.0.0.1:9/mcp' }),
+      { lookups },
+      {
+        concurrency: 1,
+        ratePerSecond: 1_000,
+        maxAttempts: 2,
+        backoffBaseMs: 5,
+        backoffCapMs: 10,
+        breakerThreshold: 10,
+        breakerHalfOpenAfterMs: 60_000,
+        callTimeoutMs: 2_000,
+      },
+      new RetryBudget(0, 100),
+    );
+    const outcomes = await down.callBatch('lookups', [{ id: 'a' }, { id: 'b' }]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        ok: false,
+        error: expect.objectContaining({ code: 'upstream_unavailable' }),
+      }),
+      expect.objectContaining({
+        ok: false,
+        error: expect.objectContaining({ code: 'upstream_unavailable' }),
+      }),
+    ]);
   });
 });
