@@ -244,15 +244,16 @@ let firstReport: RunReport;
 let spans: ReceivedSpan[] = [];
 
 /** The tool each step of an account calls. */
-const STEP_TOOLS: Record<StepName, string | undefined> = {
-  crm_read: 'get_account',
-  signals: 'get_account_signals',
-  usage: 'get_account_usage',
+/** The tool each step calls, and whether one call serves the whole page (a batch tool). */
+const STEP_TOOLS: Record<StepName, { tool: string; batch: boolean } | undefined> = {
+  crm_read: { tool: 'get_accounts', batch: true },
+  signals: { tool: 'get_accounts_signals', batch: true },
+  usage: { tool: 'get_accounts_usage', batch: true },
   score: undefined,
-  upsert_account: 'upsert_account',
-  upsert_lead: 'upsert_lead',
-  draft: 'create_outreach_draft',
-  research_task: 'create_task',
+  upsert_account: { tool: 'upsert_accounts', batch: true },
+  upsert_lead: { tool: 'upsert_leads', batch: true },
+  draft: { tool: 'create_outreach_draft', batch: false },
+  research_task: { tool: 'create_tasks', batch: true },
 };
 
 // In file order: each step builds on the run before it, and the secrets checks must see everything.
@@ -320,7 +321,7 @@ describe.sequential('the nightly job over HTTP with client-credentials tokens (i
     expect(issuedToJob(logged).sort((a, b) => a.aud.localeCompare(b.aud))).toEqual(onePerServer());
   }, 60_000);
 
-  it("makes each account one trace: the job's account span, a client span per call, the server's span its child", async () => {
+  it("makes each page one trace: the job's page span, a client span per call, the server's span its child", async () => {
     // Stopped first: a server exports its last batch of spans when it shuts down.
     await Promise.all(started.map((server) => server.stop()));
     expect(receiver.exports.length).toBeGreaterThan(0);
@@ -331,12 +332,12 @@ describe.sequential('the nightly job over HTTP with client-credentials tokens (i
     );
     const byId = new Map(spans.map((span) => [span.spanId, span]));
     const job = spans.filter((span) => span.service === ORCHESTRATOR);
-    const accounts = job.filter((span) => span.name === 'nightly account');
+    const pages = job.filter((span) => span.name === 'nightly page');
     const clients = job.filter((span) => span.kind === SPAN_KIND.client);
     const served = spans.filter((span) => span.service !== ORCHESTRATOR);
 
-    // Every account of the first run; the second resumed them all and made none.
-    expect(accounts.map((span) => span.attributes['tollgate.account']).sort()).toEqual(
+    // Every account of the first run, each in one page; the second resumed them all and made none.
+    expect(pages.flatMap((span) => span.attributes['tollgate.accounts'] as string[]).sort()).toEqual(
       firstReport.accounts.map((account) => account.domain).sort(),
     );
     for (const span of [...clients, ...served]) {
@@ -373,39 +374,46 @@ describe.sequential('the nightly job over HTTP with client-credentials tokens (i
     const children = new Map<string, number>();
     for (const span of served) children.set(span.parentSpanId, (children.get(span.parentSpanId) ?? 0) + 1);
     expect(clients.filter((span) => children.get(span.spanId) !== 1).map((span) => span.name)).toEqual([]);
-    // Calls for an account nest under its span; only the warehouse listing stands alone.
+    // Calls for a page nest under its span; only the warehouse listing stands alone.
     expect(
       clients
-        .filter((span) => parentOf(span)?.name !== 'nightly account')
+        .filter((span) => parentOf(span)?.name !== 'nightly page')
         .map((span) => span.name)
         .filter((name) => name !== 'tools/call list_accounts'),
     ).toEqual([]);
 
-    // An account's trace holds the spans of the CRM, enrichment and warehouse servers for its calls.
-    const servedIn = (account: ReceivedSpan) =>
-      new Set(served.filter((span) => span.traceId === account.traceId).map((span) => span.service));
-    const whole = accounts.filter((account) =>
+    // A page's trace holds the spans of the CRM, enrichment and warehouse servers for its calls.
+    const servedIn = (page: ReceivedSpan) =>
+      new Set(served.filter((span) => span.traceId === page.traceId).map((span) => span.service));
+    const whole = pages.filter((page) =>
       ['tollgate-crm', 'tollgate-enrichment', 'tollgate-warehouse'].every((service) =>
-        servedIn(account).has(service),
+        servedIn(page).has(service),
       ),
     );
     expect(whole.length).toBeGreaterThan(0);
   }, 30_000);
 
   // cockatiel's bulkhead starts a queued call from the call that frees its slot; without binding,
-  // the queued call would run in that other account's async context and join its trace.
-  it("keeps each account's calls in that account's trace, each attempt once", () => {
+  // the queued call would run in that other page's async context and join its trace.
+  it("keeps each page's calls in that page's trace, each attempt once", () => {
     const byDomain = new Map(firstReport.accounts.map((account) => [account.domain, account]));
-    const accounts = spans.filter((span) => span.service === ORCHESTRATOR && span.name === 'nightly account');
-    expect(accounts).toHaveLength(ACCOUNTS);
-    for (const account of accounts) {
-      const domain = String(account.attributes['tollgate.account']);
-      const steps = Object.entries(byDomain.get(domain)?.steps ?? {});
-      const expected = steps.flatMap(([step, record]) =>
-        Array.from({ length: record?.attempts ?? 0 }, () => `tools/call ${STEP_TOOLS[step as StepName]}`),
-      );
-      const made = spans.filter((span) => span.parentSpanId === account.spanId).map((span) => span.name);
-      expect(made.sort(), domain).toEqual(expected.sort());
+    const pages = spans.filter((span) => span.service === ORCHESTRATOR && span.name === 'nightly page');
+    expect(pages.flatMap((span) => span.attributes['tollgate.accounts'] as string[])).toHaveLength(ACCOUNTS);
+    for (const page of pages) {
+      const domains = page.attributes['tollgate.accounts'] as string[];
+      // A batch step is one call per round for the page: as many as its most-tried account made.
+      // A single-record step is one call per account and attempt.
+      const expected: string[] = [];
+      for (const [step, spec] of Object.entries(STEP_TOOLS)) {
+        if (spec === undefined) continue;
+        const attempts = domains.map(
+          (domain) => byDomain.get(domain)?.steps[step as StepName]?.attempts ?? 0,
+        );
+        const calls = spec.batch ? Math.max(0, ...attempts) : attempts.reduce((sum, n) => sum + n, 0);
+        for (let i = 0; i < calls; i++) expected.push(`tools/call ${spec.tool}`);
+      }
+      const made = spans.filter((span) => span.parentSpanId === page.spanId).map((span) => span.name);
+      expect(made.sort(), domains.join(', ')).toEqual(expected.sort());
     }
   });
 

@@ -403,7 +403,7 @@ export interface ReceivedSpan {
   name: string;
   /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
   kind: number;
-  attributes: Record<string, string | number | boolean>;
+  attributes: Record<string, AttributeValue>;
 }
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
@@ -419,10 +419,20 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: number | string;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values?: OtlpValue[] };
+}
 interface OtlpAttribute {
   key: string;
-  value: { stringValue?: string; intValue?: number | string; boolValue?: boolean; doubleValue?: number };
+  value: OtlpValue;
 }
+type Scalar = string | number | boolean;
+/** A span attribute as received: a scalar, or a list of them (an OTLP array value). */
+export type AttributeValue = Scalar | Scalar[];
 export interface OtlpExport {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
@@ -482,12 +492,23 @@ export function spansOf(payload: OtlpExport): ReceivedSpan[] {
   });
 }
 
-function attributesOf(list: OtlpAttribute[] = []): Record<string, string | number | boolean> {
-  const attributes: Record<string, string | number | boolean> = {};
+function scalarOf(value: OtlpValue): Scalar | undefined {
+  // int64 values travel as strings or numbers in OTLP JSON.
+  const int = value.intValue === undefined ? undefined : Number(value.intValue);
+  return value.stringValue ?? value.boolValue ?? value.doubleValue ?? int;
+}
+
+function attributesOf(list: OtlpAttribute[] = []): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
   for (const { key, value } of list) {
-    // int64 values travel as strings or numbers in OTLP JSON.
-    const int = value.intValue === undefined ? undefined : Number(value.intValue);
-    const scalar = value.stringValue ?? value.boolValue ?? value.doubleValue ?? int;
+    if (value.arrayValue !== undefined) {
+      attributes[key] = (value.arrayValue.values ?? []).flatMap((item) => {
+        const scalar = scalarOf(item);
+        return scalar === undefined ? [] : [scalar];
+      });
+      continue;
+    }
+    const scalar = scalarOf(value);
     if (scalar !== undefined) attributes[key] = scalar;
   }
   return attributes;

@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   context,
   propagation,
@@ -194,11 +195,7 @@ export function startClientToolSpan(
 }
 
 /** Runs `work` inside an INTERNAL span (e.g. one account of a run), so calls it makes nest under it. */
-export async function inSpan<T>(
-  name: string,
-  attributes: Record<string, string | number | boolean>,
-  work: () => Promise<T>,
-): Promise<T> {
+export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
   if (!enabled) return work();
   return trace.getTracer(TRACER_NAME).startActiveSpan(name, { attributes }, async (span) => {
     try {

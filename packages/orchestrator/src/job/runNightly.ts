@@ -207,8 +207,8 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
           'nightly page',
           {
             'tollgate.run_key': runKey,
-            'tollgate.accounts': page.length,
-            'tollgate.first_account': page[0]?.domain ?? '',
+            // The page's domains, so an account's trace is found by its domain.
+            'tollgate.accounts': page.map((account) => account.domain),
           },
           () => processPage(page, ctx),
         );
