@@ -98,6 +98,8 @@ console.log(
     'wall s'.padStart(8),
     'floor s'.padStart(8),
     'ratio'.padStart(6),
+    'batch fl s'.padStart(11),
+    'wall/bfl'.padStart(9),
     'calls'.padStart(7),
     '429 %'.padStart(6),
     'dup co/ct/task/draft'.padStart(21),
@@ -114,6 +116,8 @@ for (const accounts of nightlySizes) {
         r.wallS.toFixed(1).padStart(8),
         r.floorS.toFixed(1).padStart(8),
         r.ratio.toFixed(2).padStart(6),
+        r.batchFloorS.toFixed(2).padStart(11),
+        (r.wallS / r.batchFloorS).toFixed(1).padStart(9),
         String(r.upstreamCalls).padStart(7),
         (r.share429 * 100).toFixed(1).padStart(6),
         `${r.dupCompanies}/${r.dupContacts}/${r.dupTasks}/${r.dupDrafts ?? '-'}`.padStart(21),
@@ -132,6 +136,8 @@ console.log(
   '\nwall: tollgate from its first upstream request to summary.finished_at (server start excluded);' +
     ' naive from Promise.all start to end.\nfloor: max over CRM and enrichment of (requests the vendor limiter counted' +
     ' = requests - limiter 429s - injected faults) / limit per s.  targets: ratio <= 1.15, 429 < 5%, duplicates 0.' +
+    "\nbatch floor: the fewest requests the vendors' batch caps (100) allow for the same work (per 100 accounts a CRM read," +
+    ' a company upsert and a bulk enrichment; per 100 leads and per 100 tasks one request), over the same limits.' +
     '\nRSS: tollgate = VmHWM of the `tollgate run nightly` process (sampled /proc every 50 ms, servers not included);' +
     ' naive = maxRSS growth of the bench process, if any.',
 );

@@ -45,6 +45,11 @@ export interface NightlyRow {
   ratio: number;
   /** tollgate only: the floor from the report's summary.calls (MCP calls, retries included). */
   floorCallsS: number | null;
+  /**
+   * The fewest requests the vendors' batch caps (100 a request) allow for this run's work, over
+   * their limits: the floor a batch job can reach. The same work for both sides.
+   */
+  batchFloorS: number;
   upstreamCalls: number;
   share429: number;
   dupCompanies: number;
@@ -65,6 +70,20 @@ function admitted(stats: TrafficStats): number {
 /** The least time the limits allow for the upstream work the run actually needed. */
 function floorSeconds(crm: TrafficStats, enrichment: TrafficStats): number {
   return Math.max(admitted(crm) / CRM_PER_S, admitted(enrichment) / ENRICHMENT_PER_S);
+}
+
+/** HubSpot's and People Data Labs' cap on records per batch request. */
+const BATCH_CAP = 100;
+
+/**
+ * The least time the limits allow for the run's work in batches: per 100 accounts one CRM read and
+ * one company upsert, per 100 leads one contact upsert, per 100 research tasks one create, and per
+ * 100 accounts one bulk enrichment.
+ */
+function batchFloorSeconds(work: { accounts: number; leads: number; tasks: number }): number {
+  const requests = (n: number) => Math.ceil(n / BATCH_CAP);
+  const crm = 2 * requests(work.accounts) + requests(work.leads) + requests(work.tasks);
+  return Math.max(crm / CRM_PER_S, requests(work.accounts) / ENRICHMENT_PER_S);
 }
 
 function sumValues(record: Record<string, number>): number {
@@ -158,6 +177,11 @@ async function runTollgate(accounts: number): Promise<NightlyRow> {
     const crm = world.crm.stats();
     const enrichment = world.enrichment.stats();
     const floorS = floorSeconds(crm, enrichment);
+    const batchFloorS = batchFloorSeconds({
+      accounts,
+      leads: run.accounts.filter((account) => account.steps.upsert_lead !== undefined).length,
+      tasks: run.accounts.filter((account) => account.steps.research_task !== undefined).length,
+    });
     const floorCallsS = Math.max(
       (s.calls.crm?.calls ?? 0) / CRM_PER_S,
       (s.calls.enrichment?.calls ?? 0) / ENRICHMENT_PER_S,
@@ -175,6 +199,7 @@ async function runTollgate(accounts: number): Promise<NightlyRow> {
       floorS,
       ratio: wallMs / 1000 / floorS,
       floorCallsS,
+      batchFloorS,
       upstreamCalls: upstream,
       share429: (crm.rateLimited + enrichment.rateLimited) / upstream,
       dupCompanies: maxValue(crm.duplicates.companies ?? {}),
@@ -218,6 +243,7 @@ async function runNaiveSide(accounts: number): Promise<NightlyRow> {
       floorS,
       ratio: result.wallMs / 1000 / floorS,
       floorCallsS: null,
+      batchFloorS: 0,
       upstreamCalls: upstream,
       share429: (crm.rateLimited + enrichment.rateLimited) / upstream,
       dupCompanies: maxValue(crm.duplicates.companies ?? {}),
@@ -235,7 +261,8 @@ async function runNaiveSide(accounts: number): Promise<NightlyRow> {
 export async function benchNightly(accounts: number): Promise<NightlyRow[]> {
   const tollgate = await runTollgate(accounts);
   const naive = await runNaiveSide(accounts);
-  return [tollgate, naive];
+  // The same accounts and seed: the same work, so the same batch floor.
+  return [tollgate, { ...naive, batchFloorS: tollgate.batchFloorS }];
 }
 
 export const NIGHTLY_LIMITS = {
