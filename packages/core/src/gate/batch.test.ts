@@ -353,4 +353,56 @@ describe('a batch create with an upstream effect', () => {
     ]);
     expect(made).toBe(3);
   });
+
+  it('answers an item whose recovery lookup fails alone, and recovers the others', async () => {
+    const upstream = new Map<string, number>();
+    let made = 0;
+    let failNext = true;
+    const tool = defineBatchTool({
+      name: 'create_contacts',
+      description: 'Create up to 100 contacts upstream, each with its own idempotency_key.',
+      scopes: ['contacts:create'],
+      kind: 'create',
+      openWorld: true,
+      item: z.object({ email: z.string().describe('Email') }),
+      value: z.object({ id: z.number().int().describe('Upstream id') }),
+      handler: (items) => {
+        const answers = items.map((item) => {
+          const id = ++made;
+          upstream.set(item.idempotency_key, id);
+          return { id };
+        });
+        if (failNext) {
+          failNext = false;
+          throw new UpstreamUnavailableError('Connection reset.');
+        }
+        return answers;
+      },
+      recover: async (item) => {
+        if (item.email === 'flaky@acme.com') throw new UpstreamUnavailableError('Search answered 504.');
+        const id = upstream.get(item.idempotency_key);
+        return id === undefined ? undefined : { id };
+      },
+    });
+    const { call } = await connect(
+      createServer({
+        name: 'contacts',
+        version: '1',
+        tools: [tool],
+        store: { memory: true },
+        log: { level: 'silent' },
+      }),
+    );
+    const items = [
+      { email: 'ada@acme.com', idempotency_key: 'c1' },
+      { email: 'flaky@acme.com', idempotency_key: 'c2' },
+    ];
+    expect((await call('create_contacts', { items })).isError).toBe(true);
+    const retry = await call('create_contacts', { items });
+    expect(retry.structured.results).toEqual([
+      { ok: true, value: { id: 1 } },
+      { ok: false, error: expect.objectContaining({ code: 'upstream_unavailable', retryable: true }) },
+    ]);
+    expect(made).toBe(2);
+  });
 });

@@ -58,7 +58,15 @@ export const batchExecuteStep: GateStep = async (ctx) => {
       const toRun: BatchItem[] = [];
       for (const item of pending) {
         if (item.recovering && batch.recover !== undefined) {
-          const found = await batch.recover(item.input as Record<string, unknown>, handlerContext);
+          let found: unknown;
+          try {
+            found = await batch.recover(item.input as Record<string, unknown>, handlerContext);
+          } catch (error) {
+            // The lookup of one item's earlier effect failed: that item's answer, not the call's.
+            if (!isToolError(error)) throw error;
+            item.outcome = { ok: false, error };
+            continue;
+          }
           if (found !== undefined) {
             item.outcome = checked(ctx, batch, found);
             continue;
