@@ -153,7 +153,10 @@ export async function processPage(
   const scored = live.filter((work) => work.scored?.thin === false);
   await Promise.all([research(thin, ctx), leads(scored, ctx)]);
 
-  const drafts = scored.filter((work) => work.outcome.steps.upsert_lead?.status !== 'failed');
+  // An account with a contact goes on only once its lead is written: a lead that failed, or that
+  // was never sent (the CRM stopped for the run meanwhile), leaves the account as it is.
+  const written = (work: Work) => ['ok', 'replayed'].includes(work.outcome.steps.upsert_lead?.status ?? '');
+  const drafts = scored.filter((work) => work.account.contact_email === null || written(work));
   await Promise.all(
     drafts.map(async (work) => {
       const { account, input } = work;
