@@ -1,40 +1,16 @@
-import type { Client } from '@modelcontextprotocol/client';
 import { callTool } from '@tollgate/core/client';
-import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { crmContract } from '../src/contract.ts';
-import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
-import type { CrmVariant, OpenVariant } from './crmTestVariants.ts';
+import { type CrmVariant, crmServerPerTest } from './crmTestVariants.ts';
 
 /**
  * The CRM's batch tools, the same over every adapter: every item answered in input order, each
  * with its own value or error, and the same records as the single-record tools would leave.
  */
 export function crmBatchSuite(variant: CrmVariant): void {
-  let crm: CrmServer | undefined;
-  let connection: InProcessConnection | undefined;
-  let store: OpenVariant | undefined;
-  if (variant.setup !== undefined) beforeAll(variant.setup);
-  if (variant.teardown !== undefined) afterAll(variant.teardown);
-  afterEach(async () => {
-    await connection?.close();
-    await crm?.close();
-    await store?.drop();
-    connection = undefined;
-    crm = undefined;
-    store = undefined;
-  });
+  const each = crmServerPerTest(variant);
 
-  async function start(): Promise<Client> {
-    store = await variant.open();
-    crm = await createCrmServer({
-      db: store.db,
-      ...(store.adapter === undefined ? {} : { adapter: store.adapter }),
-      log: { destination: captureLogs().stream },
-    });
-    connection = await connectInProcess(crm);
-    return connection.client;
-  }
+  const start = each.start;
 
   const ok = async <T>(
     outcome: Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>,
@@ -71,7 +47,7 @@ export function crmBatchSuite(variant: CrmVariant): void {
       expect(accounts[1]).toBeNull();
       // The repeated domain applied in order, as two calls would: nothing sent is lost, nothing blanked.
       expect(accounts[2]).toMatchObject({ domain: 'acme.com', name: 'Acme', employee_count: 120, score: 80 });
-      expect(await store?.accountCount()).toBe(2);
+      expect(await each.store?.accountCount()).toBe(2);
     });
 
     it('answers a refused item alone and writes the others', async () => {
@@ -95,7 +71,7 @@ export function crmBatchSuite(variant: CrmVariant): void {
       expect(answer.results[1]?.error?.details).toMatchObject({
         issues: [expect.objectContaining({ path: 'items.1.domain' })],
       });
-      expect(await store?.accountCount()).toBe(1);
+      expect(await each.store?.accountCount()).toBe(1);
     });
 
     it('upserts leads keyed by normalized email', async () => {
@@ -137,14 +113,14 @@ export function crmBatchSuite(variant: CrmVariant): void {
       const first = await ok(callTool(client, crmContract.create_tasks, { items }));
       expect(first.results.map((result) => result.value?.existing)).toEqual([false, true, false]);
       expect(first.results[1]?.value?.task.id).toBe(first.results[0]?.value?.task.id);
-      expect(await store?.taskCount()).toBe(2);
+      expect(await each.store?.taskCount()).toBe(2);
       // A retry of the same items replays each; nothing new is made.
       const again = await ok(callTool(client, crmContract.create_tasks, { items }));
       expect(again.results.map((result) => result.replayed)).toEqual([true, true, true]);
       expect(again.results.map((result) => result.value)).toEqual(
         first.results.map((result) => result.value),
       );
-      expect(await store?.taskCount()).toBe(2);
+      expect(await each.store?.taskCount()).toBe(2);
     });
   });
 }

@@ -2,11 +2,13 @@ import type { Client } from '@modelcontextprotocol/client';
 import { toolErrorEnvelopeSchema } from '@tollgate/core/client';
 import type { Database } from '@tollgate/core/store';
 import { type CrmSimulator, type CrmSimulatorOptions, startCrmSimulator } from '@tollgate/simulators';
-import { borrowed } from '@tollgate/testing';
+import { borrowed, captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/testing';
 import { type Backend, backends } from '@tollgate/testing/backends';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { CrmAdapter } from '../src/adapter/CrmAdapter.ts';
 import { HubSpotCrmAdapter, type HubSpotCrmOptions } from '../src/adapter/HubSpotCrmAdapter.ts';
+import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
+import { CRM_SCOPES } from '../src/tools/index.ts';
 
 /** One way of storing CRM records that every tool test runs against. */
 export interface CrmVariant {
@@ -136,6 +138,42 @@ export function hubSpotVariant(): CrmVariant {
         completeTask: (id) => completeHubSpotTask(sim, id),
         drop: () => sim.close(),
       };
+    },
+  };
+}
+
+/**
+ * A fresh store and CRM server for each test of a variant, closed after it; call inside the
+ * variant's describe. `start` opens them and connects an in-process client; `store` is the open one.
+ */
+export function crmServerPerTest(variant: CrmVariant) {
+  let crm: CrmServer | undefined;
+  let connection: InProcessConnection | undefined;
+  let store: OpenVariant | undefined;
+  if (variant.setup !== undefined) beforeAll(variant.setup);
+  if (variant.teardown !== undefined) afterAll(variant.teardown);
+  afterEach(async () => {
+    await connection?.close();
+    await crm?.close();
+    await store?.drop();
+    connection = undefined;
+    crm = undefined;
+    store = undefined;
+  });
+  return {
+    get store(): OpenVariant | undefined {
+      return store;
+    },
+    async start(grantedScopes: readonly string[] = CRM_SCOPES): Promise<Client> {
+      store = await variant.open();
+      crm = await createCrmServer({
+        db: store.db,
+        ...(store.adapter === undefined ? {} : { adapter: store.adapter }),
+        grantedScopes,
+        log: { destination: captureLogs().stream },
+      });
+      connection = await connectInProcess(crm);
+      return connection.client;
     },
   };
 }

@@ -1,11 +1,8 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { captureLogs, connectInProcess, type InProcessConnection } from '@tollgate/testing';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CrmServer, createCrmServer } from '../src/createCrmServer.ts';
+import { describe, expect, it } from 'vitest';
 import type { Task } from '../src/schemas.ts';
-import { CRM_SCOPES } from '../src/tools/index.ts';
-import { type CrmVariant, call, callError, type OpenVariant } from './crmTestVariants.ts';
+import { type CrmVariant, call, callError, crmServerPerTest } from './crmTestVariants.ts';
 
 type TaskAnswer = { task: Task; existing: boolean };
 
@@ -14,19 +11,7 @@ type TaskAnswer = { task: Task; existing: boolean };
  * what the tools promise is checked, never how a store keeps it.
  */
 export function crmToolSuite(variant: CrmVariant): void {
-  let crm: CrmServer | undefined;
-  let connection: InProcessConnection | undefined;
-  let store: OpenVariant | undefined;
-  if (variant.setup !== undefined) beforeAll(variant.setup);
-  if (variant.teardown !== undefined) afterAll(variant.teardown);
-  afterEach(async () => {
-    await connection?.close();
-    await crm?.close();
-    await store?.drop();
-    connection = undefined;
-    crm = undefined;
-    store = undefined;
-  });
+  const each = crmServerPerTest(variant);
 
   /** Open tasks by `domain|kind`, oldest first. */
   async function openTasks(client: Client): Promise<Map<string, string[]>> {
@@ -47,17 +32,7 @@ export function crmToolSuite(variant: CrmVariant): void {
     return open;
   }
 
-  async function start(grantedScopes: readonly string[] = CRM_SCOPES): Promise<Client> {
-    store = await variant.open();
-    crm = await createCrmServer({
-      db: store.db,
-      ...(store.adapter === undefined ? {} : { adapter: store.adapter }),
-      grantedScopes,
-      log: { destination: captureLogs().stream },
-    });
-    connection = await connectInProcess(crm);
-    return connection.client;
-  }
+  const start = each.start;
 
   describe.skipIf(variant.skip !== '')('', () => {
     it('keeps one account per normalized domain however often and however spelled it is upserted (property)', async () => {
@@ -94,7 +69,7 @@ export function crmToolSuite(variant: CrmVariant): void {
             }
             const { account } = await call(client, 'get_account', { domain: 'acme.com' });
             expect(account).toMatchObject({ domain: 'acme.com', ...expected });
-            expect(await store?.accountCount()).toBe(1);
+            expect(await each.store?.accountCount()).toBe(1);
           },
         ),
         { numRuns: 15 },
@@ -215,7 +190,7 @@ export function crmToolSuite(variant: CrmVariant): void {
       expect(again._meta).toMatchObject({ 'tollgate/replayed': true });
       const reused = await callError(client, 'create_task', { ...args, note: 'different' });
       expect(reused.code).toBe('idempotency_key_reused');
-      expect(await store?.taskCount()).toBe(1);
+      expect(await each.store?.taskCount()).toBe(1);
     });
 
     it('answers a create under a new key with the account’s open task of that kind, marked existing, and makes nothing', async () => {
@@ -238,7 +213,7 @@ export function crmToolSuite(variant: CrmVariant): void {
         domain: 'https://www.ACME.com/about',
       })) as unknown as TaskAnswer;
       expect(third).toEqual({ task: first.task, existing: true });
-      expect(await store?.taskCount()).toBe(1);
+      expect(await each.store?.taskCount()).toBe(1);
 
       // The deduplicated answer is this key's answer from now on: replayed, and guarded as any other.
       const replay = await client.callTool({ name: 'create_task', arguments: night(2) });
@@ -259,7 +234,7 @@ export function crmToolSuite(variant: CrmVariant): void {
       })) as unknown as TaskAnswer;
       expect([followUp.existing, other.existing]).toEqual([false, false]);
       expect(new Set([first.task.id, followUp.task.id, other.task.id]).size).toBe(3);
-      expect(await store?.taskCount()).toBe(3);
+      expect(await each.store?.taskCount()).toBe(3);
     });
 
     it('creates a new task of a kind once the open one is done', async () => {
@@ -271,7 +246,7 @@ export function crmToolSuite(variant: CrmVariant): void {
         idempotency_key: key,
       });
       const first = (await call(client, 'create_task', research('k1'))) as unknown as TaskAnswer;
-      await store?.completeTask(first.task.id);
+      await each.store?.completeTask(first.task.id);
       const next = (await call(client, 'create_task', research('k2'))) as unknown as TaskAnswer;
       expect(next.existing).toBe(false);
       expect(next.task.id).not.toBe(first.task.id);
@@ -347,11 +322,11 @@ export function crmToolSuite(variant: CrmVariant): void {
             for (const [slot, slotIds] of ids) expect(open.get(slot)).toEqual([...slotIds]);
             for (const slot of complete) {
               const id = open.get(slot)?.[0];
-              if (id !== undefined) await store?.completeTask(id);
+              if (id !== undefined) await each.store?.completeTask(id);
             }
           }
           for (const slotIds of (await openTasks(client)).values()) expect(slotIds).toHaveLength(1);
-          expect(await store?.taskCount()).toBe(seen.size);
+          expect(await each.store?.taskCount()).toBe(seen.size);
         }),
         // HubSpot's searches are paced at 5 a second, and each create searches: keep the runs few.
         { numRuns: 6 },

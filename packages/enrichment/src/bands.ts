@@ -1,5 +1,6 @@
-// The simulators keep their own copy of these lists on purpose: the client and the stand-in for the
-// vendor each state the vendor's contract, so a mistake in one is caught by the other, not shared.
+// The demo companies (`@tollgate/gtm-data`), which the simulators serve, keep their own copy of these
+// lists on purpose: the client and the stand-in for the vendor each state the vendor's contract, so
+// a mistake in one is caught by the other, not shared.
 
 /** People Data Labs' headcount bands, the closed set its `size` field takes. */
 export const SIZE_BANDS = [

@@ -296,9 +296,13 @@ describe('a batch create with a local effect', () => {
 });
 
 describe('a batch create with an upstream effect', () => {
-  it('looks for an item’s effect after a failed call instead of making it twice', async () => {
+  /**
+   * A contacts server whose vendor makes every contact of the first call and loses its answer;
+   * `recover` finds a contact by its key, and fails for `unreachable` emails.
+   */
+  async function contactsServer(unreachable: readonly string[] = []) {
     const upstream = new Map<string, number>();
-    let made = 0;
+    const counts = { made: 0 };
     let failNext = true;
     const tool = defineBatchTool({
       name: 'create_contacts',
@@ -310,7 +314,7 @@ describe('a batch create with an upstream effect', () => {
       value: z.object({ id: z.number().int().describe('Upstream id') }),
       handler: (items) => {
         const answers = items.map((item) => {
-          const id = ++made;
+          const id = ++counts.made;
           upstream.set(item.idempotency_key, id);
           return { id };
         });
@@ -322,6 +326,7 @@ describe('a batch create with an upstream effect', () => {
         return answers;
       },
       recover: async (item) => {
+        if (unreachable.includes(item.email)) throw new UpstreamUnavailableError('Search answered 504.');
         const id = upstream.get(item.idempotency_key);
         return id === undefined ? undefined : { id };
       },
@@ -335,6 +340,11 @@ describe('a batch create with an upstream effect', () => {
         log: { level: 'silent' },
       }),
     );
+    return { call, counts };
+  }
+
+  it('looks for an item’s effect after a failed call instead of making it twice', async () => {
+    const { call, counts } = await contactsServer();
     const args = {
       items: [
         { email: 'ada@acme.com', idempotency_key: 'c1' },
@@ -351,48 +361,11 @@ describe('a batch create with an upstream effect', () => {
       { ok: true, value: { id: 2 } },
       { ok: true, value: { id: 3 } },
     ]);
-    expect(made).toBe(3);
+    expect(counts.made).toBe(3);
   });
 
   it('answers an item whose recovery lookup fails alone, and recovers the others', async () => {
-    const upstream = new Map<string, number>();
-    let made = 0;
-    let failNext = true;
-    const tool = defineBatchTool({
-      name: 'create_contacts',
-      description: 'Create up to 100 contacts upstream, each with its own idempotency_key.',
-      scopes: ['contacts:create'],
-      kind: 'create',
-      openWorld: true,
-      item: z.object({ email: z.string().describe('Email') }),
-      value: z.object({ id: z.number().int().describe('Upstream id') }),
-      handler: (items) => {
-        const answers = items.map((item) => {
-          const id = ++made;
-          upstream.set(item.idempotency_key, id);
-          return { id };
-        });
-        if (failNext) {
-          failNext = false;
-          throw new UpstreamUnavailableError('Connection reset.');
-        }
-        return answers;
-      },
-      recover: async (item) => {
-        if (item.email === 'flaky@acme.com') throw new UpstreamUnavailableError('Search answered 504.');
-        const id = upstream.get(item.idempotency_key);
-        return id === undefined ? undefined : { id };
-      },
-    });
-    const { call } = await connect(
-      createServer({
-        name: 'contacts',
-        version: '1',
-        tools: [tool],
-        store: { memory: true },
-        log: { level: 'silent' },
-      }),
-    );
+    const { call, counts } = await contactsServer(['flaky@acme.com']);
     const items = [
       { email: 'ada@acme.com', idempotency_key: 'c1' },
       { email: 'flaky@acme.com', idempotency_key: 'c2' },
@@ -403,6 +376,6 @@ describe('a batch create with an upstream effect', () => {
       { ok: true, value: { id: 1 } },
       { ok: false, error: expect.objectContaining({ code: 'upstream_unavailable', retryable: true }) },
     ]);
-    expect(made).toBe(2);
+    expect(counts.made).toBe(2);
   });
 });

@@ -17,20 +17,16 @@ import type { ToolContract } from './toolContract.ts';
 /** The most items a batch tool takes by default: HubSpot's and People Data Labs' batch caps. */
 export const DEFAULT_MAX_ITEMS = 100;
 
-/** What both sides of a batch tool agree on (see `toolContract`): one item's input and value. */
+/**
+ * What both sides of a batch tool agree on (see `toolContract`): a tool contract's name, title,
+ * description, scopes and kind, with one item's input and value in place of the call's.
+ */
 export interface BatchContractSpec<
   I extends ObjectSchema,
   V extends ObjectSchema,
   K extends ToolKind,
   N extends string = string,
-> {
-  /** Unique within a server; `[A-Za-z0-9_.-]{1,128}`. */
-  name: N;
-  title?: string;
-  /** What the tool does, and when to prefer it over its single-record sibling. */
-  description: string;
-  scopes: readonly string[];
-  kind: K;
+> extends Omit<ToolContract<ObjectSchema, ObjectSchema, K, N>, 'input' | 'output'> {
   /** One item's input. For a create, each item also carries its own `idempotency_key`. */
   item: I;
   /** One item's value. */
@@ -174,7 +170,8 @@ export function defineBatchTool<I extends ObjectSchema, V extends ObjectSchema, 
 } {
   const contract = batchToolContract(spec);
   const batch: BatchSpec = {
-    itemArguments: itemArgumentsOf(spec.item, spec.kind),
+    // The list items' own schema: what each item is parsed with.
+    itemArguments: contract.input.shape.items.element as ObjectSchema,
     itemOutput: spec.value,
     maxItems: contract.maxItems,
     envelope: z.object({ items: z.array(z.unknown()).min(1).max(contract.maxItems) }),
@@ -182,16 +179,7 @@ export function defineBatchTool<I extends ObjectSchema, V extends ObjectSchema, 
     recover: spec.recover as BatchSpec['recover'],
   };
   return {
-    name: spec.name,
-    ...(spec.title === undefined ? {} : { title: spec.title }),
-    description: spec.description,
-    scopes: spec.scopes,
-    kind: spec.kind,
-    input: contract.input,
-    output: contract.output,
-    item: spec.item,
-    value: spec.value,
-    maxItems: contract.maxItems,
+    ...contract,
     ...(spec.openWorld === undefined ? {} : { openWorld: spec.openWorld }),
     ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
     argumentsSchema: contract.input,

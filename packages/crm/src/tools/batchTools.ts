@@ -2,7 +2,7 @@ import { defineBatchTool, isToolError, type ToolError } from '@tollgate/core';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { createTasks, getAccounts, upsertAccounts, upsertLeads } from '../contract.ts';
 import { type AccountUpsert, applyClear, type LeadUpsert } from '../schemas.ts';
-import { upstreamKey } from './createTask.ts';
+import { taskRecovery, upstreamKey } from './createTask.ts';
 
 /** An item's `clear` turned into nulls, or that item's own invalid_input. */
 function cleared<T extends Record<string, unknown>>(input: T & { clear?: readonly string[] | undefined }) {
@@ -62,9 +62,8 @@ export const upsertLeadsTool = (crm: CrmAdapter) =>
       ),
   });
 
-export const createTasksTool = (crm: CrmAdapter) => {
-  const findTaskByKey = crm.findTaskByKey?.bind(crm);
-  return defineBatchTool({
+export const createTasksTool = (crm: CrmAdapter) =>
+  defineBatchTool({
     ...createTasks,
     openWorld: crm.kind !== 'builtin',
     handler: (items, ctx) =>
@@ -75,12 +74,5 @@ export const createTasksTool = (crm: CrmAdapter) => {
         })),
         ctx.db,
       ),
-    recover:
-      findTaskByKey === undefined
-        ? undefined
-        : async ({ idempotency_key }, ctx) => {
-            const task = await findTaskByKey(upstreamKey(ctx.principal.id, idempotency_key));
-            return task === undefined ? undefined : { task, existing: false };
-          },
+    recover: taskRecovery(crm),
   });
-};

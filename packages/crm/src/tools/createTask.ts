@@ -1,4 +1,4 @@
-import { defineTool } from '@tollgate/core';
+import { defineTool, type ToolContext } from '@tollgate/core';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { createTask } from '../contract.ts';
 
@@ -8,9 +8,22 @@ import { createTask } from '../contract.ts';
  */
 export const upstreamKey = (principal: string, key: string) => `${principal}:${key}`;
 
-export const createTaskTool = (crm: CrmAdapter) => {
+/**
+ * How a task an earlier attempt made is found again by its key: only adapters whose tasks live
+ * upstream can; a local store commits the task with its key, so there is nothing to recover.
+ * The earlier attempt made the task itself: an existing open task would carry another key.
+ */
+export function taskRecovery(crm: CrmAdapter) {
   const findTaskByKey = crm.findTaskByKey?.bind(crm);
-  return defineTool({
+  if (findTaskByKey === undefined) return undefined;
+  return async ({ idempotency_key }: { idempotency_key: string }, ctx: ToolContext) => {
+    const task = await findTaskByKey(upstreamKey(ctx.principal.id, idempotency_key));
+    return task === undefined ? undefined : { task, existing: false };
+  };
+}
+
+export const createTaskTool = (crm: CrmAdapter) =>
+  defineTool({
     ...createTask,
     openWorld: crm.kind !== 'builtin',
     handler: (input, ctx) =>
@@ -18,15 +31,5 @@ export const createTaskTool = (crm: CrmAdapter) => {
         { ...input, idempotency_key: upstreamKey(ctx.principal.id, input.idempotency_key) },
         ctx.db,
       ),
-    // Only adapters whose tasks live upstream can find an earlier attempt's task; a local store
-    // commits the task with its key, so there is nothing to recover.
-    recover:
-      findTaskByKey === undefined
-        ? undefined
-        : async ({ idempotency_key }, ctx) => {
-            const task = await findTaskByKey(upstreamKey(ctx.principal.id, idempotency_key));
-            // The earlier attempt made this task itself: an existing open task would carry another key.
-            return task === undefined ? undefined : { task, existing: false };
-          },
+    recover: taskRecovery(crm),
   });
-};

@@ -1,12 +1,35 @@
 import { defineTool } from '@tollgate/core';
+import type { Logger } from '@tollgate/core/telemetry';
+import type { AccountSignals } from '../accountSignals.ts';
 import type { SignalCache } from '../cache/SignalCache.ts';
 import { getAccountSignals } from '../contract.ts';
 import { matchedSignals, notFoundSignals } from '../toAccountSignals.ts';
-import type { PdlClient } from '../vendor/PdlClient.ts';
+import type { PdlClient, PdlLookup } from '../vendor/PdlClient.ts';
 
 // The gate's deadline sits past the vendor's own timeout, so a slow vendor is reported by the
 // adapter (naming the vendor and its timeout) rather than cut off by the gate.
-const DEADLINE_MARGIN_MS = 2000;
+export const DEADLINE_MARGIN_MS = 2000;
+
+/**
+ * The signals of a vendor answer, cached. The vendor already billed the answer: a failed cache
+ * write is logged, never thrown, so the answer is not thrown away.
+ */
+export async function cacheLookup(
+  cache: SignalCache,
+  domain: string,
+  lookup: PdlLookup,
+  fetchedAt: Date,
+  logger: Logger,
+): Promise<AccountSignals> {
+  const signals =
+    lookup.status === 'matched'
+      ? matchedSignals(domain, lookup.company, fetchedAt)
+      : notFoundSignals(domain, fetchedAt);
+  await cache.put(signals).catch((error: unknown) => {
+    logger.warn({ err: error, domain }, 'enrichment cache write failed');
+  });
+  return signals;
+}
 
 /** The get_account_signals tool: the cache first, then the vendor, whose answer is cached. */
 export const getAccountSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
@@ -23,15 +46,6 @@ export const getAccountSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
       }
       ctx.logger.info({ cache: 'miss', domain, reason: found.reason }, 'enrichment cache miss');
       const lookup = await vendor.enrichCompany(domain, ctx.signal);
-      const fetchedAt = new Date();
-      const signals =
-        lookup.status === 'matched'
-          ? matchedSignals(domain, lookup.company, fetchedAt)
-          : notFoundSignals(domain, fetchedAt);
-      // The vendor already billed this answer; a failed cache write must not throw it away.
-      await cache.put(signals).catch((error: unknown) => {
-        ctx.logger.warn({ err: error, domain }, 'enrichment cache write failed');
-      });
-      return signals;
+      return cacheLookup(cache, domain, lookup, new Date(), ctx.logger);
     },
   });

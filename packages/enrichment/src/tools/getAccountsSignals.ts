@@ -2,10 +2,8 @@ import { defineBatchTool, isToolError, type ToolError } from '@tollgate/core';
 import type { AccountSignals } from '../accountSignals.ts';
 import type { SignalCache } from '../cache/SignalCache.ts';
 import { getAccountsSignals } from '../contract.ts';
-import { matchedSignals, notFoundSignals } from '../toAccountSignals.ts';
 import { MAX_BULK_LOOKUPS, type PdlClient } from '../vendor/PdlClient.ts';
-
-const DEADLINE_MARGIN_MS = 2000;
+import { cacheLookup, DEADLINE_MARGIN_MS } from './getAccountSignals.ts';
 
 /**
  * The get_accounts_signals tool: each domain from the cache when it is fresh there, the rest in
@@ -20,8 +18,7 @@ export const getAccountsSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
     handler: async (items, ctx) => {
       const answers = new Map<string, AccountSignals | ToolError>();
       const misses: string[] = [];
-      for (const domain of new Set(items.map((item) => item.domain))) {
-        const found = await cache.get(domain);
+      for (const [domain, found] of await cache.getMany(items.map((item) => item.domain))) {
         if (found.hit) answers.set(domain, found.signals);
         else misses.push(domain);
       }
@@ -36,15 +33,7 @@ export const getAccountsSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
             answers.set(domain, lookup);
             continue;
           }
-          const signals =
-            lookup.status === 'matched'
-              ? matchedSignals(domain, lookup.company, fetchedAt)
-              : notFoundSignals(domain, fetchedAt);
-          // The vendor already billed this answer; a failed cache write must not throw it away.
-          await cache.put(signals).catch((error: unknown) => {
-            ctx.logger.warn({ err: error, domain }, 'enrichment cache write failed');
-          });
-          answers.set(domain, signals);
+          answers.set(domain, await cacheLookup(cache, domain, lookup, fetchedAt, ctx.logger));
         }
       }
       return items.map((item) => answers.get(item.domain) as AccountSignals | ToolError);

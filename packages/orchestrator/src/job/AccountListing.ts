@@ -15,8 +15,8 @@ export interface AccountListingOptions {
 }
 
 /**
- * The warehouse's accounts, read page by page (never all in memory) and handed out one at a time to
- * the workers. Accounts the run already finished are counted and passed over. When the run stops
+ * The warehouse's accounts, read page by page (never all in memory) and handed out a page at a time
+ * to the workers. Accounts the run already finished are counted and passed over. When the run stops
  * early, `rest` reads what is left of the listing without processing it, so a stopped run can still
  * say how many accounts it did not reach.
  */
@@ -46,24 +46,10 @@ export class AccountListing {
   }
 
   /**
-   * The next account to process; undefined at the end of the listing, when it fails, or once
-   * `signal` is aborted (the account stays in the listing for `rest`). Safe to call from many
-   * workers at once: calls are served one after the other.
-   */
-  next(signal?: AbortSignal): Promise<WarehouseAccount | undefined> {
-    return this.#serial(async () => {
-      for (;;) {
-        const account = await this.#take(signal);
-        if (account === undefined) return undefined;
-        if (!this.#finished.has(account.domain)) return account;
-        this.resumed++;
-      }
-    });
-  }
-
-  /**
    * Up to `count` accounts to process, in listing order: a page for the batch tools. Fewer at the
-   * end of the listing; empty when the listing is over, failed, or `signal` is aborted.
+   * end of the listing; empty when the listing is over, failed, or `signal` is aborted (the
+   * accounts not taken stay in the listing for `rest`). Safe to call from many workers at once:
+   * calls are served one after the other.
    */
   nextPage(count: number, signal?: AbortSignal): Promise<WarehouseAccount[]> {
     return this.#serial(async () => {

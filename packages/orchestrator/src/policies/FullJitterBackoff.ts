@@ -14,11 +14,13 @@ export class FullJitterBackoff implements IBackoffFactory<IRetryBackoffContext<u
   ) {}
 
   next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
-    const ceiling = Math.min(this.capMs, this.baseMs * 2 ** Math.max(0, context.attempt - 1));
-    return {
-      duration: Math.max(retryAfter(context), Math.floor(this.random() * ceiling)),
-      next: (c) => this.next(c),
-    };
+    return { duration: this.delayMs(context.attempt, retryAfter(context)), next: (c) => this.next(c) };
+  }
+
+  /** The wait before retry number `attempt` (1 for the first), never shorter than `retryAfterMs`. */
+  delayMs(attempt: number, retryAfterMs = 0): number {
+    const ceiling = Math.min(this.capMs, this.baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.max(retryAfterMs, Math.floor(this.random() * ceiling));
   }
 }
 

@@ -78,6 +78,7 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
   readonly #policy: IPolicy<IRetryContext>;
   readonly #options: GuardOptions;
   readonly #budget: RetryBudget;
+  readonly #backoff: FullJitterBackoff;
   #breakerOpen = false;
 
   constructor(connection: ServerConnection, tools: T, options: GuardOptions, budget: RetryBudget) {
@@ -87,13 +88,14 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
     this.#options = options;
     this.#budget = budget;
     this.bucket = new TokenBucket(options.ratePerSecond, options.burst);
+    this.#backoff = new FullJitterBackoff(options.backoffBaseMs, options.backoffCapMs, options.random);
     const retryPolicy = retry(
       handleWhenResult(
         (value) => isOutcome(value) && !value.ok && value.error.retryable && budget.remaining > 0,
       ),
       {
         maxAttempts: options.maxAttempts - 1,
-        backoff: new FullJitterBackoff(options.backoffBaseMs, options.backoffCapMs, options.random),
+        backoff: this.#backoff,
       },
     );
     retryPolicy.onRetry(() => {
@@ -278,9 +280,7 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
       });
       pending = retry;
       if (pending.length > 0) {
-        const ceiling = Math.min(this.#options.backoffCapMs, this.#options.backoffBaseMs * 2 ** (round - 1));
-        const jitter = Math.floor((this.#options.random ?? Math.random)() * ceiling);
-        await new Promise((resolve) => setTimeout(resolve, Math.max(waitMs, jitter)));
+        await new Promise((resolve) => setTimeout(resolve, this.#backoff.delayMs(round, waitMs)));
       }
     }
     return outcomes;

@@ -1,13 +1,11 @@
-import { defineBatchTool, NotFoundError, type ToolError } from '@tollgate/core';
+import { defineBatchTool } from '@tollgate/core';
 import { getAccountsUsage, usageRow } from '../contract.ts';
 import { runQuery } from '../QueryRunner.ts';
 import { parseRows } from '../rows.ts';
 import type { WarehouseContext } from '../WarehouseContext.ts';
+import { accountUsage, noSuchAccount } from './getAccountUsage.ts';
 
 type Usage = ReturnType<typeof usageRow.parse>;
-
-const missing = (domain: string): ToolError =>
-  new NotFoundError(`The warehouse has no account ${domain}.`, { hint: 'Use a domain from list_accounts.' });
 
 /**
  * The usage of many accounts: one `tools.accounts_usage` query per window asked for, when the
@@ -39,20 +37,13 @@ export const getAccountsUsageTool = (warehouse: WarehouseContext) =>
           continue;
         }
         for (const domain of new Set(domains)) {
-          const result = await runQuery(
-            warehouse.db,
-            'tools.account_usage',
-            warehouse.config.tools.account_usage,
-            { domain, days },
-            warehouse.limits,
-          );
-          const [row] = parseRows(usageRow, result.rows, 'tools.account_usage');
+          const row = await accountUsage(warehouse, domain, days);
           if (row !== undefined) found.set(key(domain, days), row);
         }
       }
       return items.map(({ domain, days }) => {
         const row = found.get(key(domain, days));
-        return row === undefined ? missing(domain) : { usage: { ...row, days } };
+        return row === undefined ? noSuchAccount(domain) : { usage: { ...row, days } };
       });
     },
   });
