@@ -243,17 +243,16 @@ let firstReport: RunReport;
 /** Every span exported by the end of the re-run, the servers' last batches included. */
 let spans: ReceivedSpan[] = [];
 
-/** The tool each step of an account calls. */
-/** The tool each step calls, and whether one call serves the whole page (a batch tool). */
-const STEP_TOOLS: Record<StepName, { tool: string; batch: boolean } | undefined> = {
-  crm_read: { tool: 'get_accounts', batch: true },
-  signals: { tool: 'get_accounts_signals', batch: true },
-  usage: { tool: 'get_accounts_usage', batch: true },
+/** The batch tool each step of an account calls. */
+const STEP_TOOLS: Record<StepName, string | undefined> = {
+  crm_read: 'get_accounts',
+  signals: 'get_accounts_signals',
+  usage: 'get_accounts_usage',
   score: undefined,
-  upsert_account: { tool: 'upsert_accounts', batch: true },
-  upsert_lead: { tool: 'upsert_leads', batch: true },
-  draft: { tool: 'create_outreach_draft', batch: false },
-  research_task: { tool: 'create_tasks', batch: true },
+  upsert_account: 'upsert_accounts',
+  upsert_lead: 'upsert_leads',
+  draft: 'create_outreach_drafts',
+  research_task: 'create_tasks',
 };
 
 // In file order: each step builds on the run before it, and the secrets checks must see everything.
@@ -394,26 +393,43 @@ describe.sequential('the nightly job over HTTP with client-credentials tokens (i
   }, 30_000);
 
   // cockatiel's bulkhead starts a queued call from the call that frees its slot; without binding,
-  // the queued call would run in that other page's async context and join its trace.
-  it("keeps each page's calls in that page's trace, each attempt once", () => {
-    const byDomain = new Map(firstReport.accounts.map((account) => [account.domain, account]));
+  // the queued call would run in that other page's async context and join its trace. A batch call
+  // may carry several pages' accounts (items wait in one queue per tool): it runs in the trace of
+  // its first item's page and lists every account it carries.
+  it("keeps each call in the trace of its first account's page, and each account's attempts once", () => {
     const pages = spans.filter((span) => span.service === ORCHESTRATOR && span.name === 'nightly page');
     expect(pages.flatMap((span) => span.attributes['tollgate.accounts'] as string[])).toHaveLength(ACCOUNTS);
-    for (const page of pages) {
-      const domains = page.attributes['tollgate.accounts'] as string[];
-      // A batch step is one call per round for the page: as many as its most-tried account made.
-      // A single-record step is one call per account and attempt.
-      const expected: string[] = [];
-      for (const [step, spec] of Object.entries(STEP_TOOLS)) {
-        if (spec === undefined) continue;
-        const attempts = domains.map(
-          (domain) => byDomain.get(domain)?.steps[step as StepName]?.attempts ?? 0,
+    const pageOf = new Map(
+      pages.flatMap((page) =>
+        (page.attributes['tollgate.accounts'] as string[]).map((d) => [d, page.spanId]),
+      ),
+    );
+    const calls = spans.filter(
+      (span) =>
+        span.service === ORCHESTRATOR &&
+        span.kind === SPAN_KIND.client &&
+        span.name !== 'tools/call list_accounts',
+    );
+    for (const call of calls) {
+      const carried = call.attributes['tollgate.accounts'] as string[] | undefined;
+      expect(carried?.length, call.name).toBeGreaterThan(0);
+      expect(call.parentSpanId, `${call.name} for ${carried?.join(', ')}`).toBe(
+        pageOf.get(carried?.[0] ?? ''),
+      );
+    }
+    // Each attempt an account's step counts is one call that carried it: no more, no fewer.
+    for (const account of firstReport.accounts) {
+      for (const [step, tool] of Object.entries(STEP_TOOLS)) {
+        if (tool === undefined) continue;
+        const carrying = calls.filter(
+          (call) =>
+            call.name === `tools/call ${tool}` &&
+            (call.attributes['tollgate.accounts'] as string[]).includes(account.domain),
         );
-        const calls = spec.batch ? Math.max(0, ...attempts) : attempts.reduce((sum, n) => sum + n, 0);
-        for (let i = 0; i < calls; i++) expected.push(`tools/call ${spec.tool}`);
+        expect(carrying.length, `${account.domain} ${step}`).toBe(
+          account.steps[step as StepName]?.attempts ?? 0,
+        );
       }
-      const made = spans.filter((span) => span.parentSpanId === page.spanId).map((span) => span.name);
-      expect(made.sort(), domains.join(', ')).toEqual(expected.sort());
     }
   });
 

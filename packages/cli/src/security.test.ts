@@ -135,6 +135,21 @@ const TOOLS: Record<ServerName, Record<string, ToolSpec>> = {
       },
       outcome: 'ok',
     },
+    create_outreach_drafts: {
+      scopes: ['drafts:create'],
+      args: {
+        items: [
+          {
+            lead_email: `bob@${DOMAIN}`,
+            domain: DOMAIN,
+            subject: 'Hello',
+            body: 'From the security suite.',
+            idempotency_key: 'sec-3',
+          },
+        ],
+      },
+      outcome: 'ok',
+    },
     get_outreach_draft: {
       scopes: ['drafts:read'],
       args: { id: '00000000-0000-4000-8000-000000000000' },

@@ -172,12 +172,13 @@ export function upstreamBatchCreate(upstream: Database, options: { loseAnswer?: 
         throw new RateLimitedError('answer lost after the writes', { retryAfterMs: 10 });
       return answers;
     },
-    recover: async ({ idempotency_key }) => {
-      const { rows } = await upstream.query<{ id: number; label: string }>(
-        'SELECT id, label FROM upstream_effects WHERE key = $1 ORDER BY id LIMIT 1',
-        [idempotency_key],
+    recover: async (items) => {
+      const { rows } = await upstream.query<{ id: number; label: string; key: string }>(
+        'SELECT DISTINCT ON (key) id, label, key FROM upstream_effects WHERE key = ANY($1) ORDER BY key, id',
+        [items.map((item) => item.idempotency_key)],
       );
-      return rows[0];
+      const found = new Map(rows.map(({ id, label, key }) => [key, { id, label }]));
+      return items.map((item) => found.get(item.idempotency_key));
     },
   });
 }

@@ -56,8 +56,11 @@ registerContractCases(
       // Searches answer a page even on an empty portal; a read by key of a missing record answers
       // 404, which has no shape to change, so get_account is left to HubSpotCrmAdapter.test.ts.
       tools: ['upsert_account', 'upsert_lead', 'create_task', 'search_leads', 'list_tasks'],
-      // HubSpot's searches are POSTs that change nothing.
-      isWrite: (request) => request.method !== 'GET' && !new URL(request.url).pathname.endsWith('/search'),
+      // HubSpot's searches and batch reads are POSTs that change nothing.
+      isWrite: (request) => {
+        const path = new URL(request.url).pathname;
+        return request.method !== 'GET' && !path.endsWith('/search') && !path.endsWith('/batch/read');
+      },
     },
   }),
   { describe, it },

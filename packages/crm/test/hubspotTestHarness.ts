@@ -90,7 +90,7 @@ export function hubSpotHarnesses() {
 /**
  * Simulator options that answer the first `nth` requests and lose the answer to request `nth`
  * (0-based) after doing its work, as a network that drops a reply would. create_task searches for an
- * open task before it creates one, so its POST is request 1. Later requests lose answers at random:
+ * open task and reads the account's company before it creates one, so its POST is request 2. Later requests lose answers at random:
  * clear the faults once the lost one has happened. (A fault's fate is a pure function of the seed
  * and the request's number, so a seed is picked that decides exactly this.)
  */
@@ -107,4 +107,20 @@ export function loseAnswerTo(nth: number): Pick<CrmSimulatorOptions, 'seed' | 'f
     }
   }
   throw new Error(`No seed loses exactly the answer to request ${nth}`);
+}
+
+/**
+ * Simulator options that answer request `nth` (0-based) with a 500 and the requests before it
+ * normally. Later requests fail at random: clear the faults once the failure has happened.
+ */
+export function failRequest(nth: number): Pick<CrmSimulatorOptions, 'seed' | 'faults'> {
+  const faults = { errors: { server_error: 0.5 } };
+  const config = faultConfigSchema.parse(faults);
+  const fails = (seed: number, index: number) => decideFault(config, seed, index, 0).action === 'error';
+  for (let seed = 1; seed < 10_000; seed++) {
+    if (Array.from({ length: nth + 1 }, (_, i) => fails(seed, i) === (i === nth)).every(Boolean)) {
+      return { seed, faults };
+    }
+  }
+  throw new Error(`No seed fails exactly request ${nth}`);
 }

@@ -143,6 +143,13 @@ describe.each(backends())('the enrichment server on $name', (backend) => {
       // What the bulk request answered is cached too: a single lookup now costs nothing.
       expect(signals(await lookup(FULL_COMPANY.domain)).cached).toBe(true);
       expect(sim.stats().requests - before).toBe(1);
+      // One row per domain, "not found" included, written in one statement.
+      const { rows } = await db().query<{ domain: string }>(
+        'SELECT domain FROM enrichment_cache ORDER BY domain',
+      );
+      expect(rows.map((row) => row.domain)).toEqual(
+        [FULL_COMPANY.domain, PARTIAL_COMPANY.domain, UNKNOWN_COMPANY.domain].sort(),
+      );
     });
 
     it('fails a page as a whole when the vendor refuses the bulk request, and answers nothing half-done', async () => {

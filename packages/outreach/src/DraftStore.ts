@@ -86,6 +86,70 @@ export class DraftStore {
     return { draft: toDraft(rows[0] as Row), existing: false };
   }
 
+  /**
+   * `create` for many drafts in one transaction, answered in order: each lead and sequence is
+   * locked once (all of them in one sorted order, so two batches never wait on each other in a
+   * circle), the window's drafts are read in one query and the new ones written in one statement.
+   * A second draft of a batch for the same lead and sequence answers the first with existing: true,
+   * as it would right after it. Idempotency keys are distinct here: the gate answers a repeated key
+   * in a batch from its first item.
+   */
+  async createMany(drafts: readonly NewDraft[], tx: Queryable | undefined): Promise<CreatedDraft[]> {
+    if (tx === undefined) return this.#db.transaction((own) => this.createMany(drafts, own));
+    if (drafts.length === 0) return [];
+    const pair = (draft: NewDraft) => `${draft.lead_email}\n${draft.sequence ?? ''}`;
+    const recent = new Map<string, Draft>();
+    if (this.windowMs > 0) {
+      const pairs = [...new Set(drafts.map(pair))];
+      await tx.query(
+        `SELECT pg_advisory_xact_lock(h)
+           FROM (SELECT DISTINCT hashtext('outreach_drafts' || E'\n' || p) AS h FROM unnest($1::text[]) AS p ORDER BY h) AS locks`,
+        [pairs],
+      );
+      const { rows } = await tx.query(
+        `SELECT DISTINCT ON (lead_email, coalesce(sequence, '')) * FROM outreach_drafts
+          WHERE lead_email || E'\n' || coalesce(sequence, '') = ANY($1::text[])
+            AND created_at > clock_timestamp() - $2 * interval '1 millisecond'
+          ORDER BY lead_email, coalesce(sequence, ''), seq DESC`,
+        [pairs, this.windowMs],
+      );
+      for (const row of rows) recent.set(`${row.lead_email}\n${row.sequence ?? ''}`, toDraft(row));
+    }
+    // Which items save a draft: the first of each lead and sequence the window does not hold yet.
+    const saving: NewDraft[] = [];
+    const first = new Map<string, NewDraft>();
+    for (const draft of drafts) {
+      const key = pair(draft);
+      if (this.windowMs > 0 && (recent.has(key) || first.has(key))) continue;
+      first.set(key, draft);
+      saving.push(draft);
+    }
+    const saved = new Map<string, Draft>();
+    if (saving.length > 0) {
+      const { rows } = await tx.query(
+        `INSERT INTO outreach_drafts (idempotency_key, lead_email, domain, subject, body, sequence)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         RETURNING *`,
+        [
+          saving.map((draft) => draft.idempotency_key),
+          saving.map((draft) => draft.lead_email),
+          saving.map((draft) => draft.domain),
+          saving.map((draft) => draft.subject),
+          saving.map((draft) => draft.body),
+          saving.map((draft) => draft.sequence ?? null),
+        ],
+      );
+      for (const row of rows) saved.set(String(row.idempotency_key), toDraft(row));
+    }
+    return drafts.map((draft) => {
+      const own = saved.get(draft.idempotency_key);
+      if (own !== undefined) return { draft: own, existing: false };
+      const key = pair(draft);
+      const earlier = recent.get(key) ?? saved.get((first.get(key) as NewDraft).idempotency_key);
+      return { draft: earlier as Draft, existing: true };
+    });
+  }
+
   async get(id: string): Promise<Draft | undefined> {
     const { rows } = await this.#db.query('SELECT * FROM outreach_drafts WHERE id = $1', [id]);
     return rows[0] ? toDraft(rows[0]) : undefined;

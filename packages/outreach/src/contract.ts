@@ -2,7 +2,7 @@
  * `@tollgate/outreach/contract`: the outreach server's tools as clients see them (names, scopes,
  * input and output), importable without the draft store.
  */
-import { serverContract, toolContract } from '@tollgate/core';
+import { batchToolContract, serverContract, toolContract } from '@tollgate/core';
 import * as z from 'zod';
 import { draftFilter, draftInput, draftSchema } from './schemas.ts';
 
@@ -28,6 +28,20 @@ export const createOutreachDraft = toolContract({
         'True when nothing was saved because the lead already had a recent draft in this sequence: `draft` is that draft',
       ),
   }),
+});
+
+export const createOutreachDrafts = batchToolContract({
+  name: 'create_outreach_drafts',
+  title: 'Create outreach drafts',
+  // The server lists a description naming its configured one-draft window (see the tool).
+  description:
+    'Save up to 100 email drafts in one call, with create_outreach_draft’s rules for each; prefer it to ' +
+    'create_outreach_draft for more than a few. Nothing is sent. Each item carries its own idempotency_key: a ' +
+    'repeated item returns its first answer, and only items that failed retryably need sending again.',
+  scopes: ['drafts:create'],
+  kind: 'create',
+  item: createOutreachDraft.input,
+  value: createOutreachDraft.output,
 });
 
 export const getOutreachDraft = toolContract({
@@ -60,4 +74,9 @@ export const listOutreachDrafts = toolContract({
 });
 
 /** The outreach server's tools, keyed by name. */
-export const outreachContract = serverContract(createOutreachDraft, getOutreachDraft, listOutreachDrafts);
+export const outreachContract = serverContract(
+  createOutreachDraft,
+  createOutreachDrafts,
+  getOutreachDraft,
+  listOutreachDrafts,
+);

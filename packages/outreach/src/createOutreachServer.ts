@@ -5,7 +5,7 @@ import type { LoggerOptions } from '@tollgate/core/telemetry';
 import { outreachContract } from './contract.ts';
 import { DraftStore } from './DraftStore.ts';
 import { outreachMigrations } from './migrations.ts';
-import { createOutreachDraftTool } from './tools/createOutreachDraft.ts';
+import { createOutreachDraftsTool, createOutreachDraftTool } from './tools/createOutreachDraft.ts';
 import { getOutreachDraftTool } from './tools/getOutreachDraft.ts';
 import { listOutreachDraftsTool } from './tools/listOutreachDrafts.ts';
 
@@ -32,7 +32,12 @@ export async function createOutreachServer(options: OutreachServerOptions): Prom
     version: OUTREACH_VERSION,
     store: options.db,
     migrations: outreachMigrations,
-    tools: [createOutreachDraftTool(drafts), getOutreachDraftTool(drafts), listOutreachDraftsTool(drafts)],
+    tools: [
+      createOutreachDraftTool(drafts),
+      createOutreachDraftsTool(drafts),
+      getOutreachDraftTool(drafts),
+      listOutreachDraftsTool(drafts),
+    ],
     grantedScopes: options.grantedScopes ?? OUTREACH_SCOPES,
     secrets: options.secrets ?? [],
     principal: options.principal,

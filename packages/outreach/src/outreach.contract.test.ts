@@ -18,6 +18,18 @@ registerContractCases(
         body: 'We noticed your team grew.',
         sequence: 'q4-expansion',
       },
+      create_outreach_drafts: {
+        items: [
+          {
+            lead_email: 'Ada@Acme.com',
+            domain: 'acme.com',
+            subject: 'Hello Ada',
+            body: 'Hi',
+            sequence: 'q4',
+          },
+          { lead_email: 'bob@beta.com', domain: 'beta.com', subject: 'Hello Bob', body: 'Hi' },
+        ],
+      },
       get_outreach_draft: { id: '00000000-0000-4000-8000-000000000000' },
       list_outreach_drafts: { filter: { lead_email: 'ada@acme.com' }, limit: 10 },
     },

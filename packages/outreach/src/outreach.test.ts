@@ -247,6 +247,58 @@ describe.each(backends())('the outreach server on $name', (backend) => {
       );
     });
 
+    it('saves a batch of drafts in one call, each item with create_outreach_draft’s rules', async () => {
+      const client = await start();
+      const before = await create(client, draft(1, 'single-1'));
+      const batch = async (items: Record<string, unknown>[]) => {
+        const result = await client.callTool({ name: 'create_outreach_drafts', arguments: { items } });
+        expect(result.isError).toBeFalsy();
+        return (
+          result.structuredContent as { results: { ok: boolean; value?: Result; replayed?: boolean }[] }
+        ).results;
+      };
+      const items = [
+        draft(1, 'batch-1'), // lead 1 has a draft in this sequence: answered with it
+        draft(2, 'batch-2'),
+        draft(2, 'batch-3'), // the same lead and sequence as the item before: answered with its draft
+        draft(2, 'batch-4', null),
+        draft(3, 'batch-5'),
+      ];
+      const first = await batch(items);
+      expect(first.map((r) => r.value?.existing)).toEqual([true, false, true, false, false]);
+      expect(first[0]?.value?.draft.id).toBe(before.draft.id);
+      expect(first[2]?.value?.draft.id).toBe(first[1]?.value?.draft.id);
+      expect(first[3]?.value?.draft.sequence).toBeNull();
+      expect(await draftCount()).toBe(4);
+      // The same items again are replays of their first answers; nothing is saved.
+      const again = await batch(items);
+      expect(again.map((r) => r.replayed)).toEqual([true, true, true, true, true]);
+      expect(again.map((r) => r.value?.draft.id)).toEqual(first.map((r) => r.value?.draft.id));
+      expect(await draftCount()).toBe(4);
+    });
+
+    it('ends concurrent batches and single drafts with one draft per lead and sequence', async () => {
+      const client = await start();
+      const leads = [1, 2, 3, 4, 5, 6];
+      // Two batches over the same leads in opposite orders, and single calls, all at once.
+      const calls = [
+        client.callTool({
+          name: 'create_outreach_drafts',
+          arguments: { items: leads.map((n) => draft(n, `up-${n}`)) },
+        }),
+        client.callTool({
+          name: 'create_outreach_drafts',
+          arguments: { items: [...leads].reverse().map((n) => draft(n, `down-${n}`)) },
+        }),
+        ...leads.map((n) =>
+          client.callTool({ name: 'create_outreach_draft', arguments: draft(n, `one-${n}`) }),
+        ),
+      ];
+      const answers = await Promise.all(calls);
+      expect(answers.every((answer) => !answer.isError)).toBe(true);
+      expect(await draftCount()).toBe(leads.length);
+    });
+
     it('normalizes the lead and never sends: every draft is a draft', async () => {
       const client = await start();
       const created = await client.callTool({ name: 'create_outreach_draft', arguments: draft(1, 'k1') });
@@ -300,6 +352,7 @@ describe.each(backends())('the outreach server on $name', (backend) => {
       const client = await start(['drafts:read']);
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(['get_outreach_draft', 'list_outreach_drafts']);
+      // The batch create is a create too: not listed without drafts:create.
     });
   });
 });

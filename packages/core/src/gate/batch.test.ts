@@ -298,11 +298,15 @@ describe('a batch create with a local effect', () => {
 describe('a batch create with an upstream effect', () => {
   /**
    * A contacts server whose vendor makes every contact of the first call and loses its answer;
-   * `recover` finds a contact by its key, and fails for `unreachable` emails.
+   * `recover` finds the contacts of all the recovering items in one lookup, and answers a failed
+   * lookup for `unreachable` emails (or, with `lookup`, fails the whole lookup that way).
    */
-  async function contactsServer(unreachable: readonly string[] = []) {
+  async function contactsServer(
+    unreachable: readonly string[] = [],
+    lookup: 'answers' | 'throws-tool-error' | 'throws-bug' | 'short' = 'answers',
+  ) {
     const upstream = new Map<string, number>();
-    const counts = { made: 0 };
+    const counts = { made: 0, lookups: [] as string[][] };
     let failNext = true;
     const tool = defineBatchTool({
       name: 'create_contacts',
@@ -325,10 +329,16 @@ describe('a batch create with an upstream effect', () => {
         }
         return answers;
       },
-      recover: async (item) => {
-        if (unreachable.includes(item.email)) throw new UpstreamUnavailableError('Search answered 504.');
-        const id = upstream.get(item.idempotency_key);
-        return id === undefined ? undefined : { id };
+      recover: async (items) => {
+        counts.lookups.push(items.map((item) => item.idempotency_key));
+        if (lookup === 'throws-tool-error') throw new UpstreamUnavailableError('Search answered 504.');
+        if (lookup === 'throws-bug') throw new TypeError('lookup bug');
+        const answers = items.map((item) => {
+          if (unreachable.includes(item.email)) return new UpstreamUnavailableError('Search answered 504.');
+          const id = upstream.get(item.idempotency_key);
+          return id === undefined ? undefined : { id };
+        });
+        return lookup === 'short' ? answers.slice(1) : answers;
       },
     });
     const { call } = await connect(
@@ -343,7 +353,7 @@ describe('a batch create with an upstream effect', () => {
     return { call, counts };
   }
 
-  it('looks for an item’s effect after a failed call instead of making it twice', async () => {
+  it('looks for the items’ effects after a failed call, in one lookup, instead of making them twice', async () => {
     const { call, counts } = await contactsServer();
     const args = {
       items: [
@@ -362,6 +372,8 @@ describe('a batch create with an upstream effect', () => {
       { ok: true, value: { id: 3 } },
     ]);
     expect(counts.made).toBe(3);
+    // Only the items that took over an unfinished key are looked up, together.
+    expect(counts.lookups).toEqual([['c1', 'c2']]);
   });
 
   it('answers an item whose recovery lookup fails alone, and recovers the others', async () => {
@@ -377,5 +389,40 @@ describe('a batch create with an upstream effect', () => {
       { ok: false, error: expect.objectContaining({ code: 'upstream_unavailable', retryable: true }) },
     ]);
     expect(counts.made).toBe(2);
+  });
+
+  it('answers every looked-up item with a classified failure of the whole lookup, and still runs the others', async () => {
+    const { call, counts } = await contactsServer([], 'throws-tool-error');
+    const items = [
+      { email: 'ada@acme.com', idempotency_key: 'c1' },
+      { email: 'bob@acme.com', idempotency_key: 'c2' },
+    ];
+    expect((await call('create_contacts', { items })).isError).toBe(true);
+    const retry = await call('create_contacts', {
+      items: [...items, { email: 'cy@acme.com', idempotency_key: 'c3' }],
+    });
+    expect(retry.isError).toBe(false);
+    expect(retry.structured.results).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'upstream_unavailable', retryable: true }) },
+      { ok: false, error: expect.objectContaining({ code: 'upstream_unavailable', retryable: true }) },
+      { ok: true, value: { id: 3 } },
+    ]);
+    expect(counts.made).toBe(3);
+  });
+
+  it('fails the call when the lookup throws something unclassified or answers the wrong number of items', async () => {
+    for (const lookup of ['throws-bug', 'short'] as const) {
+      const { call, counts } = await contactsServer([], lookup);
+      const items = [
+        { email: 'ada@acme.com', idempotency_key: 'c1' },
+        { email: 'bob@acme.com', idempotency_key: 'c2' },
+      ];
+      expect((await call('create_contacts', { items })).isError).toBe(true);
+      const retry = await call('create_contacts', { items });
+      expect(retry.isError).toBe(true);
+      expect(retry.structured).toMatchObject({ error: { code: 'internal' } });
+      // Nothing was made a second time.
+      expect(counts.made).toBe(2);
+    }
   });
 });

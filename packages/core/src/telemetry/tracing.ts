@@ -174,11 +174,14 @@ export function startClientToolSpan(
   server: string,
   tool: string,
   attempt: number,
+  /** More of the caller's own, such as the accounts a batch call carries. */
+  attributes: Attributes = {},
 ): { meta: Record<string, unknown>; end(errorCode?: string): void } {
   if (!enabled) return { meta: {}, end: () => {} };
   const span = trace.getTracer(TRACER_NAME).startSpan(`tools/call ${tool}`, {
     kind: SpanKind.CLIENT,
     attributes: {
+      ...attributes,
       'mcp.method.name': 'tools/call',
       'gen_ai.tool.name': tool,
       'gen_ai.operation.name': 'execute_tool',

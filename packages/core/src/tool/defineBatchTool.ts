@@ -62,8 +62,20 @@ export interface BatchToolSpec<I extends ObjectSchema, V extends ObjectSchema, K
     items: ToolInput<I, K>[],
     ctx: ToolContext,
   ): Promise<ReadonlyArray<z.input<V> | ToolError>> | ReadonlyArray<z.input<V> | ToolError>;
-  /** For creates whose effect lives upstream: find one item's earlier effect by its key (see `ToolSpec.recover`). */
-  recover?: ((item: ToolInput<I, K>, ctx: ToolContext) => Promise<z.input<V> | undefined>) | undefined;
+  /**
+   * For creates whose effect lives upstream: find the earlier effects of the items that took over an
+   * unfinished key (see `ToolSpec.recover`), all of them in one call, so a vendor can be asked once
+   * for the lot. Answers one entry per item, in the same order: the item's value when its effect was
+   * made (that is its answer), `undefined` when it never was (the item runs), or a `ToolError` when
+   * that item's lookup failed (its answer alone). A `ToolError` thrown is the answer of every item
+   * looked up; any other throw fails the call.
+   */
+  recover?:
+    | ((
+        items: ToolInput<I, K>[],
+        ctx: ToolContext,
+      ) => Promise<ReadonlyArray<z.input<V> | ToolError | undefined>>)
+    | undefined;
 }
 
 /** How the gate runs a batch tool: each item parsed, keyed and answered on its own. */
@@ -78,7 +90,10 @@ export interface BatchSpec {
     items: Record<string, unknown>[],
     ctx: ToolContext,
   ): Promise<ReadonlyArray<unknown>> | ReadonlyArray<unknown>;
-  recover?: ((item: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>) | undefined;
+  /** One answer per item looked up, in order: a value, `undefined` (never made) or a `ToolError`. */
+  recover?:
+    | ((items: Record<string, unknown>[], ctx: ToolContext) => Promise<ReadonlyArray<unknown>>)
+    | undefined;
 }
 
 /** One item's answer: its value, or its own error envelope. */

@@ -46,6 +46,11 @@ export interface CrmAdapter {
    * idempotency key. Its presence tells the gate to recover instead of trusting a transaction.
    */
   findTaskByKey?(key: string): Promise<Task | undefined>;
+  /**
+   * `findTaskByKey` for many keys, in their order, in as few requests as the CRM allows: how a batch
+   * create's items that took over unfinished keys are recovered, all in one lookup.
+   */
+  findTasksByKeys?(keys: readonly string[]): Promise<(Task | undefined)[]>;
   /** The accounts of these domains, in their order; null where there is none. One request where the CRM allows it. */
   getAccounts(domains: readonly string[]): Promise<(Account | null)[]>;
   /** `upsertAccount` for each input, in order, in as few requests as the CRM allows. */

@@ -1,6 +1,11 @@
 import { isToolError } from '@tollgate/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type HubSpotHarness, hubSpotHarnesses, loseAnswerTo } from '../../test/hubspotTestHarness.ts';
+import {
+  failRequest,
+  type HubSpotHarness,
+  hubSpotHarnesses,
+  loseAnswerTo,
+} from '../../test/hubspotTestHarness.ts';
 
 const task = (key: string) => ({
   domain: 'acme.com',
@@ -25,8 +30,10 @@ describe('the HubSpot adapter under retries', () => {
     h = undefined;
   });
 
+  // create_task searches for an open task (request 0), reads the account's company to associate the
+  // task with (1), then creates (2): the answer lost is the create's.
   it('creates one task upstream when create_task’s answer is lost and the call is retried with its key', async () => {
-    const { sim, client, call, callError, logs } = await start(loseAnswerTo(1), { timeoutMs: 250 });
+    const { sim, client, call, callError, logs } = await start(loseAnswerTo(2), { timeoutMs: 250 });
     const lost = await callError('create_task', task('lost:1'));
     expect(lost).toMatchObject({ code: 'timeout', retryable: true });
     expect(sim.stats()).toMatchObject({ lostResponses: 1, records: { tasks: 1 } });
@@ -48,7 +55,7 @@ describe('the HubSpot adapter under retries', () => {
 
   it('recovers a task the search index has not caught up with, by searching again for a while', async () => {
     const { sim, call, callError } = await start(
-      { ...loseAnswerTo(1), indexingLagMs: 600 },
+      { ...loseAnswerTo(2), indexingLagMs: 600 },
       { timeoutMs: 150, recoveryWindowMs: 3000 },
     );
     await callError('create_task', task('lag:1'));
@@ -70,6 +77,96 @@ describe('the HubSpot adapter under retries', () => {
     sim.setFaults({});
     await call('create_task', task('locked:1'));
     expect(sim.stats()).toMatchObject({ records: { tasks: 1 }, duplicates: { tasks: { tollgate_key: 0 } } });
+  });
+
+  const tasks = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...task(`${prefix}:${i}`), domain: `acct${i}.example` }));
+  const requestsSince = (sim: HubSpotHarness['sim'], before: number) => sim.stats().requests - before;
+
+  it('recovers every task of a create_tasks whose answer was lost with one search for all their keys', async () => {
+    // create_tasks searches (request 0), reads the companies (1) and creates them all (2): lost.
+    const { sim, call, callError } = await start(loseAnswerTo(2), { timeoutMs: 250 });
+    const items = tasks('lostbatch', 6);
+    expect(await callError('create_tasks', { items })).toMatchObject({ code: 'timeout', retryable: true });
+    expect(sim.stats()).toMatchObject({ lostResponses: 1, records: { tasks: 6 } });
+
+    sim.setFaults({});
+    const before = sim.stats().requests;
+    const retried = (await call('create_tasks', { items })) as {
+      results: { ok: boolean; value?: { task: { id: string; domain: string }; existing: boolean } }[];
+    };
+    // One `tollgate_key IN` search found all six; nothing was made again.
+    expect(requestsSince(sim, before)).toBe(1);
+    expect(
+      retried.results.map((result) => [result.ok, result.value?.task.domain, result.value?.existing]),
+    ).toEqual(items.map((item) => [true, item.domain, false]));
+    expect(sim.stats()).toMatchObject({ records: { tasks: 6 }, duplicates: { tasks: { tollgate_key: 0 } } });
+  });
+
+  it('waits out the recovery window once for all of a batch’s keys when nothing was made', async () => {
+    const { sim, call, callError } = await start(
+      { faults: { errors: { lock: 1 } } },
+      { recoveryWindowMs: 800 },
+    );
+    const items = tasks('lockedbatch', 6);
+    expect(await callError('create_tasks', { items })).toMatchObject({ code: 'locked' });
+    sim.setFaults({});
+    const before = sim.stats().requests;
+    const startedAt = Date.now();
+    const retried = (await call('create_tasks', { items })) as { results: { ok: boolean }[] };
+    const elapsed = Date.now() - startedAt;
+    expect(retried.results.every((result) => result.ok)).toBe(true);
+    // About three searches over the window for all six keys (not three per key), then one search,
+    // one companies batch/read and one batch/create to make them.
+    expect(requestsSince(sim, before)).toBeLessThanOrEqual(7);
+    expect(elapsed).toBeGreaterThanOrEqual(750);
+    expect(elapsed).toBeLessThan(2_500);
+    expect(sim.stats()).toMatchObject({ records: { tasks: 6 }, duplicates: { tasks: { tollgate_key: 0 } } });
+  });
+
+  it('searches again when one poll of a recovery fails, instead of failing the recovery', async () => {
+    // The create makes requests 0–2 (search, company read, batch/create); the recovery's first
+    // search (request 3) answers 500, and the next finds the task.
+    const { sim, adapter } = await start(
+      { indexingLagMs: 0, ...failRequest(3) },
+      { recoveryWindowMs: 2_000 },
+    );
+    const [made] = await adapter.createTasks([{ ...task('poll:1'), kind: 'manual_research' }], undefined);
+    expect(sim.stats().requests).toBe(3);
+    const [found] = await adapter.findTasksByKeys(['poll:1']);
+    sim.setFaults({});
+    expect(found?.id).toBe((made as { task: { id: string } }).task.id);
+    expect(sim.stats()).toMatchObject({ requests: 5, injected: { server_error: 1 } });
+  });
+
+  it('fails a recovery whose last poll of the window failed: "never made" needs an answer', async () => {
+    const { sim, adapter } = await start({ indexingLagMs: 0 }, { recoveryWindowMs: 300 });
+    sim.setFaults({ errors: { server_error: 1 } });
+    await expect(adapter.findTasksByKeys(['never:1'])).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      retryable: true,
+    });
+  });
+
+  it('finds the tasks of many keys once search has indexed them, in the keys’ order, and none for a key never used', async () => {
+    const { sim, adapter } = await start({ indexingLagMs: 500 }, { recoveryWindowMs: 2_000 });
+    const made = await adapter.createTasks(
+      [
+        { ...task('idx:1'), domain: 'one.example' },
+        { ...task('idx:2'), domain: 'two.example' },
+      ].map((input) => ({
+        ...input,
+        kind: 'manual_research' as const,
+      })),
+      undefined,
+    );
+    const found = await adapter.findTasksByKeys(['idx:2', 'never', 'idx:1']);
+    expect(found.map((found) => found?.id)).toEqual([
+      (made[1] as { task: { id: string } }).task.id,
+      undefined,
+      (made[0] as { task: { id: string } }).task.id,
+    ]);
+    expect(sim.stats().records.tasks).toBe(2);
   });
 
   it('fails only the refused input of a 207 batch, naming the field, and a corrected retry writes it once', async () => {

@@ -1,7 +1,7 @@
 import { isToolError } from '@tollgate/core';
 import { DEFAULT_EXPIRED_CRM_TOKEN, startCrmSimulator } from '@tollgate/simulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hubSpotAdapter } from '../../test/crmTestVariants.ts';
+import { completeHubSpotTask, hubSpotAdapter, SHARED_SIMULATOR } from '../../test/crmTestVariants.ts';
 import { type HubSpotHarness, hubSpotHarnesses } from '../../test/hubspotTestHarness.ts';
 
 // HubSpot's failure signals, each met through the whole gate, as the caller sees them.
@@ -235,6 +235,178 @@ describe('the HubSpot adapter’s batch methods', () => {
         title: 'CTO',
       });
       expect(isToolError(written[2]) ? true : written[2]?.created).toBe(false);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  /** A simulator with its requests to it recorded, as `METHOD /path`. */
+  async function recorded(options: Parameters<typeof startCrmSimulator>[0] = {}) {
+    const sim = await startCrmSimulator({ ...SHARED_SIMULATOR, batchCreateOrder: 'reversed', ...options });
+    const requests: string[] = [];
+    const adapter = hubSpotAdapter(sim, {
+      fetch: (input, init) => {
+        requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+        return fetch(input, init);
+      },
+    });
+    return { sim, adapter, requests };
+  }
+  const SEARCH = 'POST /crm/v3/objects/tasks/search';
+  const COMPANIES = 'POST /crm/v3/objects/companies/batch/read';
+  const CREATE = 'POST /crm/v3/objects/tasks/batch/create';
+  const READ = 'POST /crm/v3/objects/tasks/batch/read';
+  const task = (domain: string, kind: 'manual_research' | 'follow_up', key: string) => ({
+    domain,
+    kind,
+    note: `About ${domain}`,
+    idempotency_key: key,
+  });
+
+  it('creates N tasks in three requests, whatever N: one search, one companies batch/read, one batch/create', async () => {
+    const { sim, adapter, requests } = await recorded();
+    try {
+      const domains = Array.from({ length: 50 }, (_, i) => `task${i}.example`);
+      // Half the accounts have a company in HubSpot.
+      await adapter.upsertAccounts(domains.filter((_, i) => i % 2 === 0).map((domain) => ({ domain })));
+      requests.length = 0;
+      const inputs = domains.flatMap((domain, i) => [
+        task(domain, i % 3 === 0 ? 'follow_up' : 'manual_research', `k${i}`),
+      ]);
+      const made = await adapter.createTasks(inputs, undefined);
+      expect(requests).toEqual([SEARCH, COMPANIES, CREATE]);
+      // Each answer is its own input's, although HubSpot answered them in another order.
+      expect(made.map((item) => (isToolError(item) ? item.code : [item.task.domain, item.existing]))).toEqual(
+        inputs.map((input) => [input.domain, false]),
+      );
+      expect(sim.stats()).toMatchObject({
+        records: { tasks: 50 },
+        duplicates: { tasks: { tollgate_key: 0 } },
+      });
+      // Each task is associated with its account's company (task to company, 192), where there is one.
+      for (const [i, item] of made.entries()) {
+        if (isToolError(item) || i % 10 > 1) continue;
+        const read = await fetch(
+          new URL(`/crm/v3/objects/tasks/${item.task.id}?associations=companies`, sim.url),
+          {
+            headers: { authorization: `Bearer ${sim.token}` },
+          },
+        );
+        const { associations } = (await read.json()) as {
+          associations?: { companies?: { results: unknown[] } };
+        };
+        expect(associations?.companies?.results ?? []).toHaveLength(i % 2 === 0 ? 1 : 0);
+      }
+
+      // Again under new keys: every slot has its open task, so one search answers them all.
+      requests.length = 0;
+      const again = await adapter.createTasks(
+        inputs.map((input) => ({ ...input, idempotency_key: `again-${input.idempotency_key}` })),
+        undefined,
+      );
+      expect(requests).toEqual([SEARCH]);
+      expect(again.map((item) => (isToolError(item) ? item.code : item.existing))).toEqual(
+        inputs.map(() => true),
+      );
+      expect(sim.stats().records.tasks).toBe(50);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('reads the tasks it made lately in one batch/read while search has not indexed them', async () => {
+    const { sim, adapter, requests } = await recorded({ indexingLagMs: 5_000 });
+    try {
+      const inputs = ['a', 'b', 'c', 'd'].map((d, i) => task(`${d}.example`, 'follow_up', `lag-${i}`));
+      const first = await adapter.createTasks(inputs, undefined);
+      requests.length = 0;
+      const second = await adapter.createTasks(
+        inputs.map((input) => ({ ...input, idempotency_key: `${input.idempotency_key}-again` })),
+        undefined,
+      );
+      expect(requests).toEqual([SEARCH, READ]);
+      expect(second).toEqual(
+        first.map((item) => (isToolError(item) ? item : { task: item.task, existing: true })),
+      );
+      // A remembered task completed meanwhile is not an open one: its slot gets a new task.
+      const done = first[0] as { task: { id: string } };
+      await completeHubSpotTask(sim, done.task.id);
+      requests.length = 0;
+      const third = await adapter.createTasks(
+        [{ ...inputs[0], idempotency_key: 'lag-0-third' } as never],
+        undefined,
+      );
+      expect(requests).toEqual([SEARCH, READ, COMPANIES, CREATE]);
+      expect(third[0]).toMatchObject({ existing: false });
+      expect(sim.stats().records.tasks).toBe(5);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('answers items of one slot as creates in sequence would: the first makes the task, the rest get it', async () => {
+    const { sim, adapter, requests } = await recorded();
+    try {
+      const made = await adapter.createTasks(
+        [
+          task('acme.com', 'follow_up', 's1'),
+          task('globex.com', 'follow_up', 's2'),
+          task('acme.com', 'follow_up', 's3'),
+          task('acme.com', 'manual_research', 's4'),
+        ],
+        undefined,
+      );
+      expect(requests).toEqual([SEARCH, COMPANIES, CREATE]);
+      const answers = made.map((item) => (isToolError(item) ? item.code : item));
+      expect(answers.map((answer) => (typeof answer === 'string' ? answer : answer.existing))).toEqual([
+        false,
+        false,
+        true,
+        false,
+      ]);
+      expect((made[2] as { task: { id: string } }).task.id).toBe(
+        (made[0] as { task: { id: string } }).task.id,
+      );
+      expect(sim.stats().records.tasks).toBe(3);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('answers an input HubSpot refused in its 207 alone, and lets the next item of its slot create', async () => {
+    // A portal that made tollgate_key unique, holding a task under the key of the second input.
+    const { sim, adapter, requests } = await recorded({ uniqueProperties: { tasks: ['tollgate_key'] } });
+    try {
+      await adapter.createTask(task('elsewhere.com', 'follow_up', 'taken'), undefined);
+      requests.length = 0;
+      const made = await adapter.createTasks(
+        [
+          task('acme.com', 'follow_up', 'fresh-1'),
+          task('globex.com', 'follow_up', 'taken'),
+          task('globex.com', 'follow_up', 'fresh-3'),
+        ],
+        undefined,
+      );
+      expect(isToolError(made[0]) ? made[0].code : made[0]?.existing).toBe(false);
+      expect(isToolError(made[1], 'conflict')).toBe(true);
+      expect(String(made[1])).toContain('Existing ID:');
+      // In sequence, the next create for globex.com would have made it: so it does here.
+      expect(isToolError(made[2]) ? made[2].code : made[2]?.existing).toBe(false);
+      expect(requests).toEqual([SEARCH, COMPANIES, CREATE, CREATE]);
+      expect(sim.stats().records.tasks).toBe(3);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('fails the whole call when HubSpot refuses the whole batch create', async () => {
+    const { sim, adapter } = await recorded({ faults: { errors: { lock: 1 } } });
+    try {
+      const error = await adapter
+        .createTasks([task('acme.com', 'follow_up', 'w1'), task('globex.com', 'follow_up', 'w2')], undefined)
+        .catch((e: unknown) => e);
+      expect(isToolError(error, 'locked')).toBe(true);
+      expect(sim.stats().records.tasks).toBe(0);
     } finally {
       await sim.close();
     }

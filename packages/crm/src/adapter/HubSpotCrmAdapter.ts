@@ -1,4 +1,9 @@
-import { InvalidInputError, isToolError, UpstreamContractViolationError } from '@tollgate/core';
+import {
+  InvalidInputError,
+  isToolError,
+  type ToolError,
+  UpstreamContractViolationError,
+} from '@tollgate/core';
 import type { Database, Queryable } from '@tollgate/core/store';
 import type {
   Account,
@@ -22,16 +27,26 @@ import {
   contactProperties,
   DEFAULT_OWNERS,
   leadFilterGroups,
-  openTaskFilterGroups,
+  openTasksFilterGroups,
+  SEARCH_GROUP_LIMIT,
+  SEARCH_IN_LIMIT,
   TASK_PROPERTIES,
+  TASK_TO_COMPANY,
   taskFilterGroups,
   taskProperties,
   toAccount,
   toLead,
   toTask,
 } from './hubspotMapping.ts';
-import { type ApiObject, apiObjectSchema, batchReadSchema, batchUpsertSchema } from './hubspotSchemas.ts';
-import { BY_ID, byHubSpotId, SEARCH_CAP, searchAll, searchPage } from './hubspotSearch.ts';
+import {
+  type ApiObject,
+  apiObjectSchema,
+  batchCreateSchema,
+  batchReadSchema,
+  batchUpsertSchema,
+  type ErrorEnvelope,
+} from './hubspotSchemas.ts';
+import { byHubSpotId, SEARCH_CAP, searchAll } from './hubspotSearch.ts';
 import { OpenTaskGuard } from './OpenTaskGuard.ts';
 
 /** Settings of {@link HubSpotCrmAdapter}. */
@@ -46,7 +61,7 @@ export interface HubSpotCrmOptions {
   fetch?: typeof fetch;
   /** The owners list_owners reports and owner_id accepts; default the built-in store's demo owners. */
   owners?: readonly Owner[];
-  /** How long findTaskByKey keeps searching for a task the search index has not caught up with; default 3000. */
+  /** How long task recovery (findTasksByKeys) keeps searching for tasks the search index has not caught up with; default 3000. */
   recoveryWindowMs?: number;
   /** How long a task this server made is found by id while search may not show it yet; default 60 000. */
   openTaskMemoryMs?: number;
@@ -65,8 +80,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * HubSpot's search lags behind writes by seconds: search_leads and list_tasks may miss a record
  * written a moment ago, or show its previous values. Reads by key (get_account) and writes are
- * consistent. Task recovery (findTaskByKey) has to search, so it polls for a short window; the
- * one-open-task rule of createTask searches too (see there for what the lag leaves open).
+ * consistent. Task recovery (findTasksByKeys) has to search, so it polls for a short window; the
+ * one-open-task rule of createTasks searches too (see there for what the lag leaves open).
  */
 export class HubSpotCrmAdapter implements CrmAdapter {
   readonly kind = 'hubspot';
@@ -146,92 +161,302 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       .slice(0, limit);
   }
 
-  /**
-   * One open task per (account, kind): search for it, and create only when there is none. The effect
-   * is upstream, so `tx` is ignored; the gate leases the key and recovers with findTaskByKey.
-   *
-   * HubSpot has no unique constraint to enforce this with, and its search lags writes by seconds.
-   * Creates of one (account, kind) run one at a time and a task made lately is found by id until
-   * search shows it (OpenTaskGuard): in this process, and, once the server attached its store, in
-   * every process on that store (replicas on one Postgres, or a restart). What stays open: server
-   * processes on different stores creating for the same account and kind within the lag, and a
-   * create whose answer was lost followed by one under a new key; and a task completed in HubSpot
-   * moments ago may still look open to search, so a create then answers it as existing. A retry under the same key is still safe: the gate's key store
-   * serializes it, and its recovery polls findTaskByKey for the task an unfinished attempt made.
-   */
-  async createTask(input: TaskInput, _tx: Queryable | undefined): Promise<CreatedTask> {
-    const slot = `${input.domain}\n${input.kind}`;
-    return this.#openTasks.serialize(slot, async (q) => {
-      const open = await this.#findOpenTask(input, slot, q);
-      if (open !== undefined) return { task: open, existing: true };
-      const object = await this.#http.send({
-        method: 'POST',
-        path: '/crm/v3/objects/tasks',
-        body: { properties: taskProperties(input, new Date()) },
-        schema: apiObjectSchema,
-        ok: [200, 201],
-      });
-      const task = toTask(object);
-      await this.#openTasks.remember(slot, task.id, q);
-      return { task, existing: false };
-    });
-  }
-
-  /** The oldest open task of the input's account and kind: by search, else one made lately. */
-  async #findOpenTask(input: TaskInput, slot: string, q: Queryable | undefined): Promise<Task | undefined> {
-    const page = await searchPage(this.#http, 'tasks', {
-      filterGroups: openTaskFilterGroups(input.domain, input.kind),
-      properties: TASK_PROPERTIES,
-      sorts: BY_ID,
-      limit: 10,
-    });
-    // Search text matching ignores case; domains are stored normalized, so compare exactly.
-    const found = page.results
-      .filter(
-        (o) => o.properties.tollgate_domain === input.domain && o.properties.tollgate_kind === input.kind,
-      )
-      .sort(byHubSpotId)
-      .map(toTask)
-      .find((task) => task.status === 'open');
-    if (found !== undefined) return found;
-    const recent = await this.#openTasks.recent(slot, q);
-    if (recent === undefined) return undefined;
-    const object = await this.#http.find({
-      method: 'GET',
-      path: `/crm/v3/objects/tasks/${encodeURIComponent(recent)}`,
-      query: { properties: TASK_PROPERTIES.join(',') },
-      schema: apiObjectSchema,
-    });
-    const task = object === undefined ? undefined : toTask(object);
-    // What the store remembers is trusted only for what HubSpot says of the task itself.
-    if (task?.status === 'open' && task.domain === input.domain && task.kind === input.kind) return task;
-    await this.#openTasks.forget(slot, q);
-    return undefined;
-  }
-
-  /**
-   * Tasks have no unique property to read by, so this must search, and a task created a moment ago
-   * (a lost answer, then an immediate retry) may not be indexed yet. Rather than keep state across
-   * calls (which a restart or a second replica would lose), it searches again for a short window
-   * before answering "never made". Cost: a recovery where nothing was made waits the whole window.
-   * A lag longer than the window can still yield a duplicate.
-   */
-  async findTaskByKey(key: string): Promise<Task | undefined> {
-    const deadline = Date.now() + this.#recoveryWindowMs;
-    for (;;) {
-      const page = await searchPage(this.#http, 'tasks', {
-        filterGroups: [{ filters: [{ propertyName: 'tollgate_key', operator: 'EQ', value: key }] }],
-        properties: TASK_PROPERTIES,
-        sorts: BY_ID,
-        limit: 10,
-      });
-      // Search text matching ignores case; idempotency keys do not.
-      const found = page.results.filter((object) => object.properties.tollgate_key === key).sort(byHubSpotId);
-      if (found[0] !== undefined) return toTask(found[0]);
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await sleep(Math.min(RECOVERY_POLL_MS, left));
+  /** One task, as a batch of one (see createTasks): its classified failure is thrown. */
+  async createTask(input: TaskInput, tx: Queryable | undefined): Promise<CreatedTask> {
+    const [answer] = await this.createTasks([input], tx);
+    if (answer === undefined) {
+      throw new UpstreamContractViolationError('The batch create answered nothing for the task.');
     }
+    if (isToolError(answer)) throw answer;
+    return answer;
+  }
+
+  /**
+   * One open task per (account, kind), for a whole batch in a fixed number of requests: one search
+   * for the open tasks of all the batch's (account, kind) slots (one per 100 slots, HubSpot's cap on
+   * an `IN` filter's values), one `batch/read` by id of the tasks made lately that search does not
+   * show yet, one companies `batch/read` by `tollgate_domain` to associate the new tasks with their
+   * companies, and one tasks `batch/create` (100 inputs a request) for the slots with no open task.
+   * Items of one slot answer as creates in sequence would: the first makes the task, the rest get
+   * it with `existing: true`. The effect is upstream, so `tx` is ignored; the gate leases each key
+   * and recovers with findTasksByKeys.
+   *
+   * Each task is associated with its account's company (type 192, task to company), so it shows on
+   * the company's record. A task whose domain has no company in HubSpot is still made, unassociated:
+   * the task is the work item, and the company may be made later by hand.
+   *
+   * HubSpot has no unique constraint to enforce the rule with, and its search lags writes by
+   * seconds. Creates of one (account, kind) run one at a time (a batch holds all its slots) and a
+   * task made lately is found by id until search shows it (OpenTaskGuard): in this process, and,
+   * once the server attached its store, in every process on that store (replicas on one Postgres,
+   * or a restart). What stays open: server processes on different stores creating for the same
+   * account and kind within the lag, and a create whose answer was lost followed by one under a
+   * new key; and a task completed in HubSpot moments ago may still look open to search, so a create
+   * then answers it as existing. A retry under the same key is still safe: the gate's key store
+   * serializes it, and its recovery polls findTasksByKeys for the tasks an unfinished attempt made.
+   */
+  async createTasks(
+    inputs: readonly TaskInput[],
+    _tx: Queryable | undefined,
+  ): Promise<ItemResult<CreatedTask>[]> {
+    if (inputs.length === 0) return [];
+    return this.#openTasks.serializeMany(inputs.map(slotOf), async (q) => {
+      const open = await this.#findOpenTasks(inputs, q);
+      const answers: (ItemResult<CreatedTask> | undefined)[] = new Array(inputs.length);
+      let pending: number[] = [];
+      inputs.forEach((input, index) => {
+        const task = open.get(slotOf(input));
+        if (task === undefined) pending.push(index);
+        else answers[index] = { task, existing: true };
+      });
+      let companies: Map<string, string> | undefined;
+      while (pending.length > 0) {
+        // The first item of each slot creates; the others wait for its answer. A key goes into a
+        // request once (the results are matched to the inputs by it).
+        const slots = new Set<string>();
+        const keys = new Set<string>();
+        const round = pending.filter((index) => {
+          const input = inputs[index] as TaskInput;
+          const slot = slotOf(input);
+          if (slots.has(slot) || keys.has(input.idempotency_key)) return false;
+          slots.add(slot);
+          keys.add(input.idempotency_key);
+          return true;
+        });
+        companies ??= await this.#companyIds(pending.map((index) => (inputs[index] as TaskInput).domain));
+        const made = await this.#createMany(
+          round.map((index) => inputs[index] as TaskInput),
+          companies,
+        );
+        const remembered: { slot: string; id: string }[] = [];
+        round.forEach((index, i) => {
+          const result = made[i] as ItemResult<Task>;
+          if (isToolError(result)) {
+            answers[index] = result;
+            return;
+          }
+          answers[index] = { task: result, existing: false };
+          const slot = slotOf(inputs[index] as TaskInput);
+          open.set(slot, result);
+          remembered.push({ slot, id: result.id });
+        });
+        await this.#openTasks.rememberMany(remembered, q);
+        // The slot's task is made: the rest of its items answer it. A slot whose create failed
+        // tries again with its next item, as the next create in sequence would.
+        pending = pending.filter((index) => {
+          if (answers[index] !== undefined) return false;
+          const task = open.get(slotOf(inputs[index] as TaskInput));
+          if (task === undefined) return true;
+          answers[index] = { task, existing: true };
+          return false;
+        });
+      }
+      return answers as ItemResult<CreatedTask>[];
+    });
+  }
+
+  /**
+   * The oldest open task of each of the inputs' slots: by search (as few as HubSpot's caps allow:
+   * one per 100 slots), else one made lately, read consistently with one `batch/read` by id.
+   */
+  async #findOpenTasks(inputs: readonly TaskInput[], q: Queryable | undefined): Promise<Map<string, Task>> {
+    const wanted = new Map(
+      inputs.map((input) => [slotOf(input), { domain: input.domain, kind: input.kind }]),
+    );
+    const found = new Map<string, Task>();
+    for (const chunk of chunks([...wanted.values()], SEARCH_IN_LIMIT)) {
+      for (const groups of chunks(openTasksFilterGroups(chunk), SEARCH_GROUP_LIMIT)) {
+        const objects = await searchAll(this.#http, 'tasks', groups, TASK_PROPERTIES, SEARCH_CAP);
+        for (const object of objects.sort(byHubSpotId)) {
+          // Search text matching ignores case; domains are stored normalized, so compare exactly.
+          const slot = `${object.properties.tollgate_domain}\n${object.properties.tollgate_kind}`;
+          if (!wanted.has(slot) || found.has(slot)) continue;
+          const task = toTask(object);
+          if (task.status === 'open') found.set(slot, task);
+        }
+      }
+    }
+    const unseen = [...wanted.keys()].filter((slot) => !found.has(slot));
+    const recent = await this.#openTasks.recentMany(unseen, q);
+    if (recent.size === 0) return found;
+    const tasks = await this.#readTasks([...new Set(recent.values())]);
+    const stale: string[] = [];
+    for (const [slot, id] of recent) {
+      const task = tasks.get(id);
+      const { domain, kind } = wanted.get(slot) as { domain: string; kind: TaskInput['kind'] };
+      // What the store remembers is trusted only for what HubSpot says of the task itself.
+      if (task?.status === 'open' && task.domain === domain && task.kind === kind) found.set(slot, task);
+      else stale.push(slot);
+    }
+    await this.#openTasks.forgetMany(stale, q);
+    return found;
+  }
+
+  /** Tasks by HubSpot id, 100 a `batch/read`; a task HubSpot no longer has is absent. */
+  async #readTasks(ids: readonly string[]): Promise<Map<string, Task>> {
+    const tasks = new Map<string, Task>();
+    for (const chunk of chunks(ids, BATCH_LIMIT)) {
+      const answer = await this.#http.send({
+        method: 'POST',
+        path: '/crm/v3/objects/tasks/batch/read',
+        body: { inputs: chunk.map((id) => ({ id })), properties: TASK_PROPERTIES },
+        schema: batchReadSchema,
+        ok: [200, 207],
+      });
+      for (const error of answer.errors ?? []) {
+        if (error.category !== 'OBJECT_NOT_FOUND') throw errorFromBatchItem(error);
+      }
+      for (const object of answer.results) tasks.set(object.id, toTask(object));
+    }
+    return tasks;
+  }
+
+  /** The HubSpot ids of the domains' companies, 100 domains a `batch/read`; a domain with none is absent. */
+  async #companyIds(domains: readonly string[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (const chunk of chunks([...new Set(domains)], BATCH_LIMIT)) {
+      const answer = await this.#http.send({
+        method: 'POST',
+        path: '/crm/v3/objects/companies/batch/read',
+        body: { idProperty: COMPANY_KEY, inputs: chunk.map((id) => ({ id })), properties: [COMPANY_KEY] },
+        schema: batchReadSchema,
+        ok: [200, 207],
+      });
+      for (const error of answer.errors ?? []) {
+        if (error.category !== 'OBJECT_NOT_FOUND') throw errorFromBatchItem(error);
+      }
+      for (const object of answer.results) {
+        const domain = object.properties[COMPANY_KEY];
+        if (domain) ids.set(domain, object.id);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The tasks made, one per input, with `batch/create` (100 a request), each associated with its
+   * company when there is one. Every input carries an `objectWriteTraceId` (its place in the
+   * request), which is what lets HubSpot answer a partial failure with 207 rather than fail every
+   * input; results come in no promised order, so each is matched to its input by the
+   * `tollgate_key` it carries, and each error by the trace id it names. A failure of the whole
+   * request throws, as the other batch methods do.
+   */
+  async #createMany(inputs: readonly TaskInput[], companies: ReadonlyMap<string, string>) {
+    const answers: ItemResult<Task>[] = [];
+    const now = new Date();
+    for (const chunk of chunks(inputs, BATCH_LIMIT)) {
+      const answer = await this.#http.send({
+        method: 'POST',
+        path: '/crm/v3/objects/tasks/batch/create',
+        body: {
+          inputs: chunk.map((input, i) => {
+            const company = companies.get(input.domain);
+            return {
+              properties: taskProperties(input, now),
+              associations:
+                company === undefined
+                  ? []
+                  : [
+                      {
+                        to: { id: company },
+                        types: [
+                          { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TASK_TO_COMPANY },
+                        ],
+                      },
+                    ],
+              objectWriteTraceId: String(i),
+            };
+          }),
+        },
+        schema: batchCreateSchema,
+        ok: [200, 201, 207],
+      });
+      const results = new Map<string, ApiObject>();
+      for (const result of answer.results) {
+        const key = result.properties.tollgate_key;
+        if (key) results.set(key, result);
+        else if (result.objectWriteTraceId !== undefined) {
+          const input = chunk[Number(result.objectWriteTraceId)];
+          if (input !== undefined) results.set(input.idempotency_key, result);
+        }
+      }
+      const errors = new Map<string, ErrorEnvelope>();
+      for (const error of answer.errors ?? []) {
+        for (const trace of error.context?.objectWriteTraceId ?? []) errors.set(trace, error);
+      }
+      chunk.forEach((input, i) => {
+        const result = results.get(input.idempotency_key);
+        const error = errors.get(String(i));
+        answers.push(
+          result !== undefined
+            ? toTask(result)
+            : error !== undefined
+              ? errorFromBatchItem(error)
+              : new UpstreamContractViolationError(
+                  "HubSpot's tasks batch create answered neither a result nor an error for a task.",
+                  { details: { domain: input.domain, kind: input.kind } },
+                ),
+        );
+      });
+    }
+    return answers;
+  }
+
+  /** The task an earlier attempt made with this idempotency key: findTasksByKeys for one key. */
+  async findTaskByKey(key: string): Promise<Task | undefined> {
+    return (await this.findTasksByKeys([key]))[0];
+  }
+
+  /**
+   * The tasks earlier attempts made with these idempotency keys, in their order (the oldest task of
+   * a key). Tasks have no unique property to read by, so this must search (`tollgate_key IN`, 100
+   * keys a search), and a task created a moment ago (a lost answer, then an immediate retry) may not
+   * be indexed yet. Rather than keep state across calls (which a restart or a second replica would
+   * lose), it searches again for a short window for the keys not found yet, once for all of them,
+   * before answering "never made". Cost: a recovery where something was never made waits the whole
+   * window (once, however many keys). A lag longer than the window can still yield a duplicate.
+   */
+  async findTasksByKeys(keys: readonly string[]): Promise<(Task | undefined)[]> {
+    const wanted = [...new Set(keys)];
+    const found = new Map<string, Task>();
+    const deadline = Date.now() + this.#recoveryWindowMs;
+    while (wanted.length > 0) {
+      // A search that fails retryably (a 5xx, the search limit's 429) is asked again on the next
+      // poll: one failed poll among several must not fail the recovery. Only the last poll of the
+      // window must have answered for "never made" to be the answer.
+      let failed: ToolError | undefined;
+      try {
+        for (const chunk of chunks(
+          wanted.filter((key) => !found.has(key)),
+          SEARCH_IN_LIMIT,
+        )) {
+          const asked = new Set(chunk);
+          const objects = await searchAll(
+            this.#http,
+            'tasks',
+            [{ filters: [{ propertyName: 'tollgate_key', operator: 'IN', values: chunk }] }],
+            TASK_PROPERTIES,
+            SEARCH_CAP,
+          );
+          for (const object of objects.sort(byHubSpotId)) {
+            // Search text matching ignores case; idempotency keys do not.
+            const key = object.properties.tollgate_key;
+            if (key && asked.has(key) && !found.has(key)) found.set(key, toTask(object));
+          }
+        }
+      } catch (error) {
+        if (!isToolError(error) || !error.retryable) throw error;
+        failed = error;
+      }
+      if (found.size === wanted.length) break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        if (failed !== undefined) throw failed;
+        break;
+      }
+      await sleep(Math.min(Math.max(RECOVERY_POLL_MS, failed?.retryAfterMs ?? 0), left));
+    }
+    return keys.map((key) => found.get(key));
   }
 
   /**
@@ -408,15 +633,6 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     return answers;
   }
 
-  /**
-   * One create per task: each task's one-open-task check and its key's recovery go through
-   * createTask. (HubSpot's tasks batch/create would make the tasks in one request, but the open-task
-   * rule needs a search per account first, so it would save little.)
-   */
-  createTasks(inputs: readonly TaskInput[], tx: Queryable | undefined) {
-    return eachItem(inputs, (input) => this.createTask(input, tx));
-  }
-
   async close(): Promise<void> {}
 
   /**
@@ -467,16 +683,5 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** One call per item, in order; a classified failure is that item's answer, anything else fails them all. */
-async function eachItem<I, T>(inputs: readonly I[], run: (input: I) => Promise<T>): Promise<ItemResult<T>[]> {
-  const results: ItemResult<T>[] = [];
-  for (const input of inputs) {
-    try {
-      results.push(await run(input));
-    } catch (error) {
-      if (!isToolError(error)) throw error;
-      results.push(error);
-    }
-  }
-  return results;
-}
+/** A task's (account, kind): what the one-open-task rule is about. */
+const slotOf = (input: { domain: string; kind: string }) => `${input.domain}\n${input.kind}`;

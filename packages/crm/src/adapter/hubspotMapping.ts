@@ -246,17 +246,37 @@ export function taskFilterGroups(
 }
 
 /**
- * Search filters for the Tollgate tasks of one account and kind that are still open: not COMPLETED,
- * the only status toTask reports as done.
+ * Search filter groups for the Tollgate tasks of these accounts and kinds that are still open: not
+ * COMPLETED, the only status toTask reports as done. One group per kind (groups are OR-ed), each
+ * `tollgate_domain IN` that kind's domains, so the matches are exactly the slots asked for (text
+ * matching ignores case: the caller still compares exactly). Callers keep within HubSpot's caps:
+ * 5 groups a search and {@link SEARCH_IN_LIMIT} values an `IN`.
  */
-export function openTaskFilterGroups(domain: string, kind: TaskInput['kind']): { filters: SearchFilter[] }[] {
-  return [
-    {
-      filters: [
-        { propertyName: 'tollgate_domain', operator: 'EQ', value: domain },
-        { propertyName: 'tollgate_kind', operator: 'EQ', value: kind },
-        { propertyName: 'hs_task_status', operator: 'NEQ', value: 'COMPLETED' },
-      ],
-    },
-  ];
+export function openTasksFilterGroups(
+  slots: readonly { domain: string; kind: TaskInput['kind'] }[],
+): { filters: SearchFilter[] }[] {
+  const domainsByKind = new Map<TaskInput['kind'], Set<string>>();
+  for (const { domain, kind } of slots) {
+    const domains = domainsByKind.get(kind) ?? new Set<string>();
+    domains.add(domain);
+    domainsByKind.set(kind, domains);
+  }
+  return [...domainsByKind].map(([kind, domains]) => ({
+    filters: [
+      { propertyName: 'tollgate_kind', operator: 'EQ', value: kind },
+      { propertyName: 'tollgate_domain', operator: 'IN', values: [...domains] },
+      { propertyName: 'hs_task_status', operator: 'NEQ', value: 'COMPLETED' },
+    ],
+  }));
 }
+
+/** The most values HubSpot takes in one `IN` (or `NOT_IN`) search filter. */
+export const SEARCH_IN_LIMIT = 100;
+/** The most filter groups HubSpot takes in one search. */
+export const SEARCH_GROUP_LIMIT = 5;
+
+/**
+ * HubSpot's default association type of a task to a company (HUBSPOT_DEFINED). Tasks show on a
+ * company's record only when associated with it.
+ */
+export const TASK_TO_COMPANY = 192;

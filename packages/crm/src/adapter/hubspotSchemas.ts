@@ -22,14 +22,29 @@ export const errorEnvelopeSchema = z.object({
   correlationId: z.string().optional(),
   policyName: z.string().optional(),
   errors: z.array(z.object({ message: z.string().optional(), in: z.string().optional() })).optional(),
-  /** In a batch answer, which inputs the error is about. */
-  context: z.object({ ids: z.array(z.string()).optional() }).optional(),
+  /**
+   * In a batch answer, which inputs the error is about: their ids (read, upsert), or the
+   * `objectWriteTraceId`s the request gave them (create).
+   */
+  context: z
+    .object({ ids: z.array(z.string()).optional(), objectWriteTraceId: z.array(z.string()).optional() })
+    .optional(),
 });
 export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
 
 /** `POST /crm/v3/objects/{type}/batch/upsert`: 200, or 207 when some inputs failed. */
 export const batchUpsertSchema = z.object({
   results: z.array(apiObjectSchema.extend({ new: z.boolean() })),
+  errors: z.array(errorEnvelopeSchema).optional(),
+});
+
+/**
+ * `POST /crm/v3/objects/{type}/batch/create`: 201, or 207 when some inputs failed (only when every
+ * input carries an `objectWriteTraceId`; otherwise one bad input fails them all). Results come in
+ * no promised order.
+ */
+export const batchCreateSchema = z.object({
+  results: z.array(apiObjectSchema.extend({ objectWriteTraceId: z.string().optional() })),
   errors: z.array(errorEnvelopeSchema).optional(),
 });
 

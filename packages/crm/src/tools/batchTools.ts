@@ -2,7 +2,7 @@ import { defineBatchTool, isToolError, type ToolError } from '@tollgate/core';
 import type { CrmAdapter } from '../adapter/CrmAdapter.ts';
 import { createTasks, getAccounts, upsertAccounts, upsertLeads } from '../contract.ts';
 import { type AccountUpsert, applyClear, type LeadUpsert } from '../schemas.ts';
-import { taskRecovery, upstreamKey } from './createTask.ts';
+import { tasksRecovery, upstreamKey } from './createTask.ts';
 
 /** An item's `clear` turned into nulls, or that item's own invalid_input. */
 function cleared<T extends Record<string, unknown>>(input: T & { clear?: readonly string[] | undefined }) {
@@ -74,5 +74,5 @@ export const createTasksTool = (crm: CrmAdapter) =>
         })),
         ctx.db,
       ),
-    recover: taskRecovery(crm),
+    recover: tasksRecovery(crm),
   });

@@ -51,12 +51,25 @@ export class SignalCache {
   }
 
   /** Stores (or replaces) the vendor's answer for its domain. */
-  async put(signals: AccountSignals): Promise<void> {
-    const { cached: _cached, ...stored } = signals;
+  put(signals: AccountSignals): Promise<void> {
+    return this.putMany([signals]);
+  }
+
+  /** Stores (or replaces) the vendor's answers, each for its domain, in one statement. */
+  async putMany(many: readonly AccountSignals[]): Promise<void> {
+    // One row per domain: ON CONFLICT cannot touch the same row twice in one statement.
+    const byDomain = new Map(many.map(({ cached: _cached, ...stored }) => [stored.domain, stored]));
+    if (byDomain.size === 0) return;
+    const rows = [...byDomain.values()];
     await this.#db.query(
-      `INSERT INTO enrichment_cache (domain, signals, fetched_at) VALUES ($1, $2, $3)
+      `INSERT INTO enrichment_cache (domain, signals, fetched_at)
+       SELECT * FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[])
        ON CONFLICT (domain) DO UPDATE SET signals = EXCLUDED.signals, fetched_at = EXCLUDED.fetched_at`,
-      [stored.domain, JSON.stringify(stored), stored.fetched_at],
+      [
+        rows.map((stored) => stored.domain),
+        rows.map((stored) => JSON.stringify(stored)),
+        rows.map((stored) => stored.fetched_at),
+      ],
     );
   }
 }

@@ -10,25 +10,25 @@ import type { PdlClient, PdlLookup } from '../vendor/PdlClient.ts';
 // adapter (naming the vendor and its timeout) rather than cut off by the gate.
 export const DEADLINE_MARGIN_MS = 2000;
 
+/** The signals of a vendor answer. */
+export function lookupSignals(domain: string, lookup: PdlLookup, fetchedAt: Date): AccountSignals {
+  return lookup.status === 'matched'
+    ? matchedSignals(domain, lookup.company, fetchedAt)
+    : notFoundSignals(domain, fetchedAt);
+}
+
 /**
- * The signals of a vendor answer, cached. The vendor already billed the answer: a failed cache
- * write is logged, never thrown, so the answer is not thrown away.
+ * Caches vendor answers. The vendor already billed them: a failed cache write is logged, never
+ * thrown, so the answers are not thrown away.
  */
-export async function cacheLookup(
+export async function cacheSignals(
   cache: SignalCache,
-  domain: string,
-  lookup: PdlLookup,
-  fetchedAt: Date,
+  signals: readonly AccountSignals[],
   logger: Logger,
-): Promise<AccountSignals> {
-  const signals =
-    lookup.status === 'matched'
-      ? matchedSignals(domain, lookup.company, fetchedAt)
-      : notFoundSignals(domain, fetchedAt);
-  await cache.put(signals).catch((error: unknown) => {
-    logger.warn({ err: error, domain }, 'enrichment cache write failed');
+): Promise<void> {
+  await cache.putMany(signals).catch((error: unknown) => {
+    logger.warn({ err: error, domains: signals.map((s) => s.domain) }, 'enrichment cache write failed');
   });
-  return signals;
 }
 
 /** The get_account_signals tool: the cache first, then the vendor, whose answer is cached. */
@@ -45,7 +45,8 @@ export const getAccountSignalsTool = (vendor: PdlClient, cache: SignalCache) =>
         return found.signals;
       }
       ctx.logger.info({ cache: 'miss', domain, reason: found.reason }, 'enrichment cache miss');
-      const lookup = await vendor.enrichCompany(domain, ctx.signal);
-      return cacheLookup(cache, domain, lookup, new Date(), ctx.logger);
+      const signals = lookupSignals(domain, await vendor.enrichCompany(domain, ctx.signal), new Date());
+      await cacheSignals(cache, [signals], ctx.logger);
+      return signals;
     },
   });

@@ -23,7 +23,7 @@ export const NIGHTLY_TOOLS = {
     create_tasks: crmContract.create_tasks,
   },
   enrichment: { get_accounts_signals: enrichmentContract.get_accounts_signals },
-  outreach: { create_outreach_draft: outreachContract.create_outreach_draft },
+  outreach: { create_outreach_drafts: outreachContract.create_outreach_drafts },
 } as const satisfies Record<ServerName, object>;
 
 /** The tools the job calls on each server. */

@@ -64,8 +64,8 @@ describe('the nightly job under chaos', () => {
 
   it('stops CRM writes on a DAILY quota, says so, and finishes after the reset without duplicates', async () => {
     const period = 10_000;
-    // A day's quota covers part of the run's CRM requests (batches, and a search and a create per research task).
-    world = await createWorld({ accounts: 40, crm: { dailyLimit: { max: 30, periodMs: period } } });
+    // A day's quota covers part of the run's CRM requests (batches of up to 100 items, pages of 5).
+    world = await createWorld({ accounts: 40, crm: { dailyLimit: { max: 12, periodMs: period } } });
     const current = world;
     // The simulator's "day" restarts every period from its start; wait for the next one.
     const nextDay = () => sleep(period - (current.crm.stats().uptimeMs % period) + 200);

@@ -88,9 +88,9 @@ function failedWrite(ctx: JobContext, work: Work, error: CallError): void {
 
 /**
  * A page of accounts (up to 100) through the nightly pipeline, a step at a time for the whole
- * page: one CRM batch read → one bulk enrichment → one usage query → scoring → one batch upsert of
+ * page: one CRM batch read, one bulk enrichment and one usage query at once → scoring → one batch upsert of
  * the accounts → one batch of research tasks (too thin to score) and one batch upsert of the
- * leads → an outreach draft each (score over the threshold). Each item of a batch is answered on
+ * leads → one batch of outreach drafts (score over the threshold). Each item of a batch is answered on
  * its own, so one account's failure stays its own: it is recorded, degraded or left pending, and
  * the others go on. Nothing here throws; every account's steps are checkpointed after its writes.
  */
@@ -98,15 +98,21 @@ export async function processPage(
   accounts: readonly WarehouseAccount[],
   ctx: JobContext,
 ): Promise<AccountOutcome[]> {
-  const { crm, warehouse, outreach } = ctx.servers;
+  const { crm } = ctx.servers;
   const works: Work[] = accounts.map((account) => ({ account, outcome: pendingOutcome(account) }));
   if (ctx.stopped.crm !== null || works.length === 0) return works.map((work) => work.outcome);
 
-  const reads = await crm.callBatch(
-    'get_accounts',
-    works.map((work) => ({ domain: work.account.domain })),
-    PAGE_LIMIT,
-  );
+  // The CRM read, the enrichment and the usage query need nothing of each other: one round trip
+  // for the three. An account the CRM did not answer is left pending whatever the others said (a
+  // re-run finds its signals in the enrichment cache, at no cost).
+  const [reads] = await Promise.all([
+    crm.callBatch(
+      'get_accounts',
+      works.map((work) => ({ domain: work.account.domain })),
+    ),
+    enrich(works, ctx),
+    readUsage(works, ctx),
+  ]);
   // Without the CRM nothing can be written: an account it did not answer waits for the next run.
   let live = works.filter((work, i) => {
     const read = reads[i] as ItemOutcome;
@@ -116,26 +122,12 @@ export async function processPage(
   });
   if (live.length === 0) return works.map((work) => work.outcome);
 
-  await enrich(live, ctx);
-
-  const usage = await warehouse.callBatch(
-    'get_accounts_usage',
-    live.map((work) => ({ domain: work.account.domain, days: ctx.usageDays })),
-    PAGE_LIMIT,
-  );
-  live.forEach((work, i) => {
-    const result = usage[i] as (typeof usage)[number];
-    note(work.outcome, 'usage', result);
-    if (result.ok) work.usage = result.value.usage;
-  });
-
   for (const work of live) scoreAccount(work, ctx);
 
   if (ctx.stopped.crm !== null) return works.map((work) => work.outcome);
   const upserts = await crm.callBatch(
     'upsert_accounts',
     live.map((work) => accountUpsert(work)),
-    PAGE_LIMIT,
   );
   await Promise.all(
     live.map((work, i) => {
@@ -157,36 +149,67 @@ export async function processPage(
   // was never sent (the CRM stopped for the run meanwhile), leaves the account as it is.
   const written = (work: Work) => ['ok', 'replayed'].includes(work.outcome.steps.upsert_lead?.status ?? '');
   const drafts = scored.filter((work) => work.account.contact_email === null || written(work));
-  await Promise.all(
-    drafts.map(async (work) => {
-      const { account, input } = work;
-      const result = work.scored as ScoreResult;
-      if (result.score >= ctx.draftMinScore && account.contact_email !== null && input !== undefined) {
-        const email = draftEmail(account, {
-          industry: input.firmographics.industry,
-          employee_count: input.firmographics.employee_count,
-          active_users: input.usage?.active_users ?? null,
-          demo_requests: input.usage?.demo_requests ?? null,
-        });
-        const draft = await outreach.call('create_outreach_draft', {
-          lead_email: account.contact_email,
-          domain: account.domain,
-          subject: email.subject,
-          body: email.body,
-          // One sequence for every night: the outreach server keeps one draft per lead and sequence
-          // within its window, so a re-run under another run key drafts nobody twice.
-          sequence: 'nightly',
-          idempotency_key: idempotencyKey(ctx.runKey, account.domain, 'draft'),
-        });
-        note(work.outcome, 'draft', draft);
-        // A retryable failure leaves the account pending, so the next run drafts it (once: same key).
-        if (!draft.ok && draft.error.retryable) return;
-        if (draft.ok) work.outcome.action = 'draft';
-      }
-      work.outcome.status = 'done';
+  await draft(drafts, ctx);
+  return works.map((work) => work.outcome);
+}
+
+/**
+ * One batch of outreach drafts for the accounts that scored over the threshold and have a contact,
+ * each with its own key; the other accounts are done.
+ */
+async function draft(works: Work[], ctx: JobContext): Promise<void> {
+  const due = works.filter(
+    (work) =>
+      (work.scored as ScoreResult).score >= ctx.draftMinScore &&
+      work.account.contact_email !== null &&
+      work.input !== undefined,
+  );
+  for (const work of works) if (!due.includes(work)) work.outcome.status = 'done';
+  if (due.length === 0) return;
+  const results = await ctx.servers.outreach.callBatch(
+    'create_outreach_drafts',
+    due.map((work) => {
+      const { account } = work;
+      const input = work.input as ScoringInput;
+      const email = draftEmail(account, {
+        industry: input.firmographics.industry,
+        employee_count: input.firmographics.employee_count,
+        active_users: input.usage?.active_users ?? null,
+        demo_requests: input.usage?.demo_requests ?? null,
+      });
+      return {
+        lead_email: account.contact_email as string,
+        domain: account.domain,
+        subject: email.subject,
+        body: email.body,
+        // One sequence for every night: the outreach server keeps one draft per lead and sequence
+        // within its window, so a re-run under another run key drafts nobody twice.
+        sequence: 'nightly',
+        idempotency_key: idempotencyKey(ctx.runKey, account.domain, 'draft'),
+      };
     }),
   );
-  return works.map((work) => work.outcome);
+  due.forEach((work, i) => {
+    const result = results[i] as ItemOutcome;
+    note(work.outcome, 'draft', result);
+    // A retryable failure leaves the account pending, so the next run drafts it (once: same key).
+    if (!result.ok && result.error.retryable) return;
+    if (result.ok) work.outcome.action = 'draft';
+    work.outcome.status = 'done';
+  });
+}
+
+/** The page's product usage in one query; an account without it is scored on the rest. */
+async function readUsage(works: Work[], ctx: JobContext): Promise<void> {
+  const usage = await ctx.servers.warehouse.callBatch(
+    'get_accounts_usage',
+    works.map((work) => ({ domain: work.account.domain, days: ctx.usageDays })),
+  );
+  works.forEach((work, i) => {
+    const result = usage[i] as (typeof usage)[number];
+    note(work.outcome, 'usage', result);
+    if (result.ok) work.usage = result.value.usage;
+  });
 }
 
 /** The page's signals in one bulk call, unless enrichment is off for the run; per account, degraded on failure. */
@@ -205,7 +228,6 @@ async function enrich(live: Work[], ctx: JobContext): Promise<void> {
   const results = await ctx.servers.enrichment.callBatch(
     'get_accounts_signals',
     live.map((work) => ({ domain: work.account.domain })),
-    PAGE_LIMIT,
   );
   live.forEach((work, i) => {
     const result = results[i] as (typeof results)[number];
@@ -287,7 +309,6 @@ async function research(thin: Work[], ctx: JobContext): Promise<void> {
       note: researchNote(work.account, work.outcome),
       idempotency_key: idempotencyKey(ctx.runKey, work.account.domain, 'research'),
     })),
-    PAGE_LIMIT,
   );
   thin.forEach((work, i) => {
     const task = tasks[i] as ItemOutcome;
@@ -319,7 +340,6 @@ async function leads(scored: Work[], ctx: JobContext): Promise<void> {
       }),
       score: work.scored?.score ?? 0,
     })),
-    PAGE_LIMIT,
   );
   await Promise.all(
     withContact.map((work, i) => {

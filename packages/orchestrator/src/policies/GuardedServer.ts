@@ -128,30 +128,37 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
     args: ToolArguments<T[N]>,
   ): Promise<GuardedOutcome<ToolValue<T[N]>>> {
     const tool = this.tools[name] as T[N] | undefined;
-    if (tool === undefined) {
-      return {
-        ok: false,
-        attempts: 0,
-        error: {
-          code: 'protocol_error',
-          retryable: false,
-          message: `${this.name}.${name} is not a tool this job calls`,
-        },
-      };
-    }
+    if (tool === undefined) return notATool(this.name, name);
+    return this.#execute(tool, () => args, true);
+  }
+
+  /**
+   * One call through the policies. `argsOf` is asked for the arguments once, when the first attempt
+   * holds its bulkhead slot and its token (a batch takes its items from the queue then), and the
+   * same arguments go out on every attempt.
+   */
+  async #execute<C extends AnyToolContract>(
+    tool: C,
+    argsOf: () => ToolArguments<C>,
+    recordsCall: boolean,
+    spanAttributes?: () => Record<string, string[]>,
+  ): Promise<GuardedOutcome<ToolValue<C>>> {
     let attempts = 0;
+    let args: ToolArguments<C> | undefined;
     try {
       // Bound to this call's async context: cockatiel's bulkhead starts a queued call from the
       // call that frees its slot, which would otherwise put this account's spans in another's trace.
       const outcome = await this.#policy.execute(
         AsyncResource.bind(async ({ attempt }: IRetryContext) => {
           attempts = attempt + 1;
-          if (attempt === 0) this.#budget.recordCall();
+          if (attempt === 0 && recordsCall) this.#budget.recordCall();
           await this.bucket.take();
+          args ??= argsOf();
           this.stats.calls++;
-          const outcome = await this.#connection.call<T[N]>(tool, args, {
+          const outcome = await this.#connection.call<C>(tool, args, {
             attempt: attempt + 1,
             timeoutMs: this.#options.callTimeoutMs,
+            spanAttributes: spanAttributes?.(),
           });
           if (!outcome.ok) {
             this.stats.errors[outcome.error.code] = (this.stats.errors[outcome.error.code] ?? 0) + 1;
@@ -185,104 +192,211 @@ export class GuardedServer<T extends ToolSet = ToolSet> {
   }
 
   /**
-   * Calls a batch tool on many items and retries only the items that failed retryably, up to
-   * `maxAttempts` calls each, after a full-jitter wait no shorter than any retry delay they were
-   * given. Items are never sent twice once answered, so a retried batch create replays nothing and
-   * makes nothing twice. A failure of the whole call (after its own retries) is every item's answer.
-   * The retry budget grows with the items, as it would with single calls.
+   * Calls a batch tool on many items and answers each item on its own, in order.
+   *
+   * Items wait in one queue per tool, shared by every caller, and a request takes them from it only
+   * once it holds a bulkhead slot and a rate-limit token, and (short of a full batch: `limit`,
+   * default the tool's `maxItems`) once no other request of the tool is in flight: the requests
+   * that go out are as full as the callers keep them, even when each brings a part-page. Only the items that failed retryably are queued again, after a full-jitter wait no
+   * shorter than any retry delay they were given, up to `maxAttempts` calls each: an item is never
+   * sent again once answered, so a retried batch create replays nothing and makes nothing twice. A
+   * failure of the whole call (after its own retries) is the answer of every item it carried; an
+   * open breaker is waited out for its probe instead (a page is a hundred accounts: rather than
+   * degrade them all on a short outage). The retry budget grows with the items, as it would with
+   * single calls.
+   *
+   * A request runs in the async context (the trace) of the caller whose item is first in it, and
+   * its span lists the accounts it carries (`tollgate.accounts`: its items' domains), so each
+   * account's calls are found by its domain whichever page's trace they are in.
    */
-  async callBatch<N extends BatchName<T>>(
+  callBatch<N extends BatchName<T>>(
     name: N,
     items: readonly ItemOf<T, N>[],
-    limit = Number.POSITIVE_INFINITY,
+    limit?: number,
   ): Promise<ItemOutcome<ValueOf<T, N>>[]> {
-    const outcomes: ItemOutcome<ValueOf<T, N>>[] = new Array(items.length);
-    for (let start = 0; start < items.length; start += Math.min(limit, items.length)) {
-      const chunk = items.slice(start, start + limit);
-      const answered = await this.#batchOnce(name, chunk);
-      answered.forEach((outcome, i) => {
-        outcomes[start + i] = outcome;
-      });
+    const tool = this.tools[name] as T[N] | undefined;
+    if (tool === undefined) {
+      const { error } = notATool(this.name, name);
+      return Promise.resolve(items.map(() => ({ ok: false as const, error, attempts: 0 })));
     }
-    return outcomes;
+    const max = Math.max(1, Math.min(limit ?? Number.POSITIVE_INFINITY, maxItemsOf(tool)));
+    let queue = this.#queues.get(name);
+    if (queue === undefined) {
+      queue = { tool, max, entries: [], opening: false, inFlight: 0 };
+      this.#queues.set(name, queue);
+    }
+    const batchQueue = queue;
+    batchQueue.max = Math.min(batchQueue.max, max);
+    const caller = new AsyncResource('tollgate.batch');
+    const answers = items.map(
+      (item) =>
+        new Promise<ItemOutcome>((resolve) => {
+          this.#budget.recordCall();
+          batchQueue.entries.push({ item, caller, attempts: 0, rounds: 0, resolve });
+        }),
+    );
+    this.#open(batchQueue);
+    return Promise.all(answers) as Promise<ItemOutcome<ValueOf<T, N>>[]>;
   }
 
-  async #batchOnce<N extends BatchName<T>>(
-    name: N,
-    items: readonly ItemOf<T, N>[],
-  ): Promise<ItemOutcome<ValueOf<T, N>>[]> {
-    type Item = ItemOutcome<ValueOf<T, N>>;
-    const outcomes: Item[] = new Array(items.length);
-    // One call stands for many: the budget grows as if each item had been called alone.
-    for (let i = 1; i < items.length; i++) this.#budget.recordCall();
-    let pending = items.map((_, index) => index);
-    for (let round = 1; pending.length > 0; round++) {
-      // The items are the batch tool's own item type (ItemOf), so this is its argument shape.
-      const args = { items: pending.map((i) => items[i]) } as unknown as ToolArguments<T[N]>;
-      const call = await this.call(name, args);
-      if (!call.ok) {
-        // An open breaker fails the call before it is sent. A page is a hundred accounts: rather
-        // than degrade them all on a short outage, wait for the breaker's probe and send it again.
-        if (
-          call.error.code === 'circuit_open' &&
-          round < this.#options.maxAttempts &&
-          this.#budget.remaining > 0
-        ) {
-          this.#budget.spend();
-          this.stats.retries++;
-          const random = (this.#options.random ?? Math.random)();
-          await new Promise((resolve) =>
-            setTimeout(resolve, Math.round(this.#options.breakerHalfOpenAfterMs * (0.5 + random))),
-          );
-          continue;
+  readonly #queues = new Map<string, BatchQueue>();
+
+  /**
+   * Opens a request for the queue's waiting items, unless one is already waiting to take them, or
+   * one of this tool is in flight and they do not fill a batch: then they wait for its answer, and
+   * more items with them (as Nagle's algorithm does for small writes). A vendor counts requests,
+   * not items (a rate limit, a daily quota, a search limit behind a create), so the fewer and fuller
+   * the better; a full batch never waits.
+   */
+  #open(queue: BatchQueue): void {
+    if (queue.opening || queue.entries.length === 0) return;
+    if (queue.inFlight > 0 && queue.entries.length < queue.max) return;
+    queue.opening = true;
+    queue.inFlight++;
+    // The first waiting item is the first the request takes: the request runs in its caller's trace.
+    const caller = (queue.entries[0] as Waiting).caller;
+    let taken: Waiting[] | undefined;
+    const takeItems = () => {
+      taken = queue.entries.splice(0, queue.max);
+      queue.opening = false;
+      // The rest (and what comes meanwhile) wait for the next request.
+      this.#open(queue);
+      return { items: taken.map((entry) => entry.item) } as unknown as ToolArguments<AnyToolContract>;
+    };
+    const accounts = () => ({
+      'tollgate.accounts': (taken ?? []).flatMap((entry) => domainOf(entry.item)),
+    });
+    void caller
+      .runInAsyncScope(() => this.#execute(queue.tool, takeItems, false, accounts))
+      .then((call) => {
+        queue.inFlight--;
+        // Failed before it was sent (an open breaker): it took nothing, so it answers the items
+        // it would have taken, and another request may open.
+        if (taken === undefined) {
+          taken = queue.entries.splice(0, queue.max);
+          queue.opening = false;
         }
-        for (const i of pending)
-          outcomes[i] = {
-            ok: false,
-            error: call.error,
-            attempts: (outcomes[i]?.attempts ?? 0) + call.attempts,
-          };
-        break;
-      }
-      const results = (
-        call.value as { results: { ok: boolean; value?: unknown; error?: CallError; replayed?: boolean }[] }
-      ).results;
-      const retry: number[] = [];
-      let waitMs = 0;
-      pending.forEach((i, j) => {
-        const result = results[j];
-        const attempts = (outcomes[i]?.attempts ?? 0) + call.attempts;
-        if (result?.ok === true) {
-          outcomes[i] = {
-            ok: true,
-            value: result.value as ValueOf<T, N>,
-            replayed: result.replayed === true,
-            attempts,
-          };
-          return;
-        }
-        const error: CallError = result?.error ?? {
-          code: 'upstream_contract_violation',
-          retryable: false,
-          message: `${this.name}.${name} answered no result for this item`,
-        };
-        outcomes[i] = { ok: false, error, attempts };
-        this.stats.errors[error.code] = (this.stats.errors[error.code] ?? 0) + 1;
-        if (error.code === 'rate_limited' && error.retry_after_ms !== undefined) {
-          this.bucket.pauseUntil(Date.now() + error.retry_after_ms);
-        }
-        if (error.retryable && round < this.#options.maxAttempts && this.#budget.remaining > 0) {
-          this.#budget.spend();
-          this.stats.retries++;
-          retry.push(i);
-          waitMs = Math.max(waitMs, error.retry_after_ms ?? 0);
-        }
+        this.#answer(queue, taken, call);
+        this.#open(queue);
       });
-      pending = retry;
-      if (pending.length > 0) {
-        await new Promise((resolve) => setTimeout(resolve, this.#backoff.delayMs(round, waitMs)));
-      }
-    }
-    return outcomes;
   }
+
+  /** Settles the items one request carried, and queues again those to retry. */
+  #answer(queue: BatchQueue, carried: Waiting[], call: GuardedOutcome): void {
+    for (const entry of carried) {
+      entry.attempts += call.attempts;
+      entry.rounds++;
+    }
+    const canRetry = (entry: Waiting) =>
+      entry.rounds < this.#options.maxAttempts && this.#budget.remaining > 0;
+    if (!call.ok) {
+      if (call.error.code === 'circuit_open') {
+        const waiting = carried.filter(canRetry);
+        for (const _ of waiting) {
+          this.#budget.spend();
+          this.stats.retries++;
+        }
+        const random = (this.#options.random ?? Math.random)();
+        this.#later(queue, waiting, Math.round(this.#options.breakerHalfOpenAfterMs * (0.5 + random)));
+        for (const entry of carried) if (!waiting.includes(entry)) fail(entry, call.error);
+        return;
+      }
+      for (const entry of carried) fail(entry, call.error);
+      return;
+    }
+    const results = (
+      call.value as { results: { ok: boolean; value?: unknown; error?: CallError; replayed?: boolean }[] }
+    ).results;
+    const retry: Waiting[] = [];
+    let waitMs = 0;
+    let rounds = 0;
+    carried.forEach((entry, j) => {
+      const result = results[j];
+      if (result?.ok === true) {
+        entry.resolve({
+          ok: true,
+          value: result.value,
+          replayed: result.replayed === true,
+          attempts: entry.attempts,
+        });
+        return;
+      }
+      const error: CallError = result?.error ?? {
+        code: 'upstream_contract_violation',
+        retryable: false,
+        message: `${this.name}.${queue.tool.name} answered no result for this item`,
+      };
+      this.stats.errors[error.code] = (this.stats.errors[error.code] ?? 0) + 1;
+      if (error.code === 'rate_limited' && error.retry_after_ms !== undefined) {
+        this.bucket.pauseUntil(Date.now() + error.retry_after_ms);
+      }
+      if (error.retryable && canRetry(entry)) {
+        this.#budget.spend();
+        this.stats.retries++;
+        retry.push(entry);
+        waitMs = Math.max(waitMs, error.retry_after_ms ?? 0);
+        rounds = Math.max(rounds, entry.rounds);
+        return;
+      }
+      fail(entry, error);
+    });
+    // The items one answer sends back wait out one delay together, so they go out together again.
+    if (retry.length > 0) this.#later(queue, retry, this.#backoff.delayMs(rounds, waitMs));
+  }
+
+  #later(queue: BatchQueue, entries: Waiting[], delayMs: number): void {
+    if (entries.length === 0) return;
+    setTimeout(() => {
+      queue.entries.push(...entries);
+      this.#open(queue);
+    }, delayMs);
+  }
+}
+
+/** An item waiting in a batch queue: how many calls it took so far, and how to answer its caller. */
+interface Waiting {
+  item: unknown;
+  /** The async context of the callBatch call that brought it. */
+  caller: AsyncResource;
+  attempts: number;
+  rounds: number;
+  resolve: (outcome: ItemOutcome) => void;
+}
+
+/** One batch tool's items, waiting for a request to take them (see `callBatch`). */
+interface BatchQueue {
+  tool: AnyToolContract;
+  max: number;
+  entries: Waiting[];
+  /** A request is waiting for its slot and token; it takes the items when it has them. */
+  opening: boolean;
+  /** Requests of this tool sent (or about to be) and not answered yet. */
+  inFlight: number;
+}
+
+/** The account an item is about: every batch tool the job calls takes a `domain` per item. */
+function domainOf(item: unknown): string[] {
+  const domain = (item as { domain?: unknown } | null)?.domain;
+  return typeof domain === 'string' ? [domain] : [];
+}
+
+function fail(entry: Waiting, error: CallError): void {
+  entry.resolve({ ok: false, error, attempts: entry.attempts });
+}
+
+function maxItemsOf(tool: AnyToolContract): number {
+  const max = (tool as { maxItems?: unknown }).maxItems;
+  return typeof max === 'number' && max > 0 ? max : Number.POSITIVE_INFINITY;
+}
+
+function notATool(server: string, name: string) {
+  return {
+    ok: false as const,
+    attempts: 0,
+    error: {
+      code: 'protocol_error',
+      retryable: false,
+      message: `${server}.${name} is not a tool this job calls`,
+    } satisfies CallError,
+  };
 }

@@ -200,8 +200,10 @@ describe('GuardedServer.callBatch against a real batch tool over HTTP', () => {
     kind: 'read',
     item: z.object({ id: z.string().describe('Item id') }),
     value: z.object({ id: z.string().describe('The id') }),
-    handler: (items) => {
+    handler: async (items) => {
       sent.push(items.map((item) => item.id));
+      // An item whose id starts with "slow" keeps its call in flight a while.
+      if (items.some((item) => item.id.startsWith('slow'))) await new Promise((r) => setTimeout(r, 150));
       return items.map(({ id }) => {
         const next = scripts.get(id)?.shift();
         if (next === 'busy') return new RateLimitedError('slow down', { retryAfterMs: 120 });
@@ -221,13 +223,14 @@ describe('GuardedServer.callBatch against a real batch tool over HTTP', () => {
   });
   afterAll(() => listener.close());
 
-  const guarded = (maxAttempts = 4, budget = new RetryBudget(0, 100)) =>
+  const guarded = (maxAttempts = 4, budget = new RetryBudget(0, 100), ratePerSecond = 1_000) =>
     new GuardedServer(
       new ServerConnection('lookups', { kind: 'http', url: listener.url.toString() }),
       { lookups },
       {
         concurrency: 2,
-        ratePerSecond: 1_000,
+        ratePerSecond,
+        burst: 1,
         maxAttempts,
         backoffBaseMs: 10,
         backoffCapMs: 50,
@@ -266,13 +269,102 @@ describe('GuardedServer.callBatch against a real batch tool over HTTP', () => {
     sent.length = 0;
     scripts.set('x', ['busy', 'busy', 'busy']);
     const outcomes = await guarded(2).callBatch('lookups', [{ id: 'x' }, { id: 'y' }, { id: 'z' }], 2);
-    expect(sent).toEqual([['x', 'y'], ['x'], ['z']]);
+    // z, short of a full call, waits for the first call's answer, and x for its retry delay: they
+    // go out after it, together or one after the other (the delay is random).
+    expect(sent[0]).toEqual(['x', 'y']);
+    expect(sent.slice(1).flat().sort()).toEqual(['x', 'z']);
+    expect(sent.slice(1).every((call) => call.length <= 2)).toBe(true);
     expect(outcomes[0]).toMatchObject({
       ok: false,
       attempts: 2,
       error: { code: 'rate_limited', retryable: true },
     });
     expect(outcomes.slice(1).every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('puts the items of callers that wait for a token into one call', async () => {
+    scripts.clear();
+    sent.length = 0;
+    // 5 calls a second, no burst beyond one: the second call waits about 200 ms for its token.
+    const server = guarded(4, new RetryBudget(0, 100), 5);
+    const first = server.callBatch('lookups', [{ id: 'a' }]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const later = await Promise.all([
+      server.callBatch('lookups', [{ id: 'b' }]),
+      server.callBatch('lookups', [{ id: 'c' }, { id: 'd' }]),
+      server.callBatch('lookups', [{ id: 'e' }]),
+    ]);
+    await first;
+    expect(sent).toEqual([['a'], ['b', 'c', 'd', 'e']]);
+    expect(later.map((outcomes) => outcomes.map((outcome) => outcome.ok && outcome.value))).toEqual([
+      [{ id: 'b' }],
+      [{ id: 'c' }, { id: 'd' }],
+      [{ id: 'e' }],
+    ]);
+  });
+
+  it('holds a part-filled call while another of the tool is in flight, and sends a full one at once', async () => {
+    scripts.clear();
+    sent.length = 0;
+    const server = guarded();
+    const first = server.callBatch('lookups', [{ id: 'slow-1' }], 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The slow call is in flight: b and c wait for it; d, e and f fill a call and go at once.
+    const waiting = [
+      server.callBatch('lookups', [{ id: 'b' }], 3),
+      server.callBatch('lookups', [{ id: 'c' }], 3),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const full = server.callBatch('lookups', [{ id: 'd' }, { id: 'e' }, { id: 'f' }], 3);
+    await Promise.all([first, ...waiting, full]);
+    expect(sent).toEqual([['slow-1'], ['b', 'c', 'd'], ['e', 'f']]);
+  });
+
+  it('retries the failed items of several callers together, and each caller gets its own', async () => {
+    scripts.clear();
+    sent.length = 0;
+    scripts.set('p', ['busy']);
+    scripts.set('q', ['busy']);
+    const server = guarded(4, new RetryBudget(0, 100), 5);
+    const [one, two] = await Promise.all([
+      server.callBatch('lookups', [{ id: 'p' }, { id: 'r' }]),
+      server.callBatch('lookups', [{ id: 'q' }]),
+    ]);
+    // Both callers' items go out in the first call; p and q fail in it and come back together.
+    expect(sent).toEqual([
+      ['p', 'r', 'q'],
+      ['p', 'q'],
+    ]);
+    expect(one.map((outcome) => outcome.attempts)).toEqual([2, 1]);
+    expect(two).toEqual([{ ok: true, value: { id: 'q' }, replayed: false, attempts: 2 }]);
+  });
+
+  it('answers every item, never hanging, when the server’s breaker opens under its calls', async () => {
+    const down = new GuardedServer(
+      new ServerConnection('lookups', { kind: 'http', url: 'http://127.0.0.1:9/mcp' }),
+      { lookups },
+      {
+        concurrency: 2,
+        ratePerSecond: 1_000,
+        maxAttempts: 3,
+        backoffBaseMs: 5,
+        backoffCapMs: 10,
+        breakerThreshold: 1,
+        breakerHalfOpenAfterMs: 40,
+        callTimeoutMs: 2_000,
+      },
+      new RetryBudget(0, 100),
+    );
+    // Two callers: the second's items find the breaker open before any request takes them.
+    const [one, two] = await Promise.all([
+      down.callBatch('lookups', [{ id: 'a' }, { id: 'b' }], 2),
+      down.callBatch('lookups', [{ id: 'c' }], 2),
+    ]);
+    for (const outcome of [...one, ...two]) {
+      expect(outcome.ok).toBe(false);
+      expect(['circuit_open', 'upstream_unavailable']).toContain(!outcome.ok && outcome.error.code);
+    }
+    expect(down.breakerOpen).toBe(true);
   });
 
   it('answers every item with the call’s error when the whole call fails', async () => {

@@ -43,6 +43,8 @@ export interface CallOptions {
   attempt: number;
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
+  /** Set on the call's span, such as the accounts a batch call carries. */
+  spanAttributes?: Record<string, string | number | string[]> | undefined;
 }
 
 /**
@@ -135,7 +137,7 @@ export class ServerConnection {
     options: CallOptions,
   ): Promise<CallOutcome<ToolValue<C>>> {
     // The span's trace context rides in _meta, so the server's span of this call is its child.
-    const span = startClientToolSpan(this.name, tool.name, options.attempt);
+    const span = startClientToolSpan(this.name, tool.name, options.attempt, options.spanAttributes);
     const outcome = await this.#call(tool, args, options, span.meta);
     span.end(outcome.ok ? undefined : outcome.error.code);
     return outcome;

@@ -1,5 +1,5 @@
-import { defineTool } from '@tollgate/core';
-import { createOutreachDraft, DRAFT_KEY_RULE } from '../contract.ts';
+import { defineBatchTool, defineTool } from '@tollgate/core';
+import { createOutreachDraft, createOutreachDrafts, DRAFT_KEY_RULE } from '../contract.ts';
 import type { DraftStore } from '../DraftStore.ts';
 import { describeDraftWindow } from '../draftWindow.ts';
 
@@ -19,4 +19,15 @@ export const createOutreachDraftTool = (drafts: DraftStore) =>
     ...createOutreachDraft,
     description: `Save an email draft for a lead. Nothing is sent. ${ruleText(drafts.windowMs)}${DRAFT_KEY_RULE}`,
     handler: (input, ctx) => drafts.create(input, ctx.db),
+  });
+
+export const createOutreachDraftsTool = (drafts: DraftStore) =>
+  defineBatchTool({
+    ...createOutreachDrafts,
+    description:
+      'Save up to 100 email drafts in one call; prefer it to create_outreach_draft for more than a few. Nothing is ' +
+      `sent. ${ruleText(drafts.windowMs)}Each item carries its own idempotency_key: a repeated item returns its first ` +
+      'answer, and only items that failed retryably need sending again.',
+    // Every item's draft and key commit in the call's one transaction (ctx.db).
+    handler: (items, ctx) => drafts.createMany(items, ctx.db),
   });

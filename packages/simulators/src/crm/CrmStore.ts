@@ -1,4 +1,5 @@
 import {
+  ASSOCIATION_TYPES,
   CREATED_PROPERTY,
   MODIFIED_PROPERTY,
   OBJECT_TYPES,
@@ -16,6 +17,8 @@ export interface CrmRecord {
   updatedAt: string;
   /** Snapshots waiting to reach (or already in) the search index, oldest first. */
   versions: { visibleAt: number; properties: PropertyValues }[];
+  /** The associations made from this record (see `associate`), as they were given. */
+  associations: { typeId: number; toType: ObjectType; toId: string }[];
 }
 
 export type WriteResult =
@@ -72,7 +75,15 @@ export class CrmStore {
     this.#nextId.set(type, next + 1);
     const id = String(next);
     const at = new Date(now).toISOString();
-    const record: CrmRecord = { id, type, properties: {}, createdAt: at, updatedAt: at, versions: [] };
+    const record: CrmRecord = {
+      id,
+      type,
+      properties: {},
+      createdAt: at,
+      updatedAt: at,
+      versions: [],
+      associations: [],
+    };
     this.#records.get(type)?.set(id, record);
     this.#apply(record, { ...values, hs_object_id: id, [CREATED_PROPERTY[type]]: at }, now);
     return { ok: true, record };
@@ -83,6 +94,35 @@ export class CrmStore {
     if (conflict) return { ok: false, conflict };
     this.#apply(record, values, now);
     return { ok: true, record };
+  }
+
+  /** Links two records with an association type whose ends are their types; false if it has none. */
+  associate(from: CrmRecord, typeId: number, to: CrmRecord): boolean {
+    const type = ASSOCIATION_TYPES[typeId];
+    if (type === undefined || type.from !== from.type || type.to !== to.type) return false;
+    if (!from.associations.some((a) => a.typeId === typeId && a.toId === to.id)) {
+      from.associations.push({ typeId, toType: to.type, toId: to.id });
+    }
+    return true;
+  }
+
+  /**
+   * The records of `toType` associated with this one, from either end, each with the association
+   * type as seen from this record (a task's `task_to_company` is its company's `company_to_task`).
+   */
+  associated(record: CrmRecord, toType: ObjectType): { id: string; typeId: number }[] {
+    const out = record.associations
+      .filter((a) => a.toType === toType)
+      .map((a) => ({ id: a.toId, typeId: a.typeId }));
+    for (const other of this.#records.get(toType)?.values() ?? []) {
+      for (const a of other.associations) {
+        if (a.toType !== record.type || a.toId !== record.id) continue;
+        const inverse = ASSOCIATION_TYPES[a.typeId]?.inverse ?? a.typeId;
+        if (!out.some((o) => o.id === other.id && o.typeId === inverse))
+          out.push({ id: other.id, typeId: inverse });
+      }
+    }
+    return out;
   }
 
   /** Each record of a type as the search index sees it now: only indexed writes, possibly stale. */

@@ -49,6 +49,21 @@ export const MODIFIED_PROPERTY: Record<ObjectType, string> = {
   tasks: 'hs_lastmodifieddate',
 };
 
+/**
+ * HubSpot's default (HUBSPOT_DEFINED, unlabeled) association types the simulator knows, by id. An
+ * association is one link seen from both ends: each type has its inverse.
+ */
+export const ASSOCIATION_TYPES: Readonly<
+  Record<number, { from: ObjectType; to: ObjectType; name: string; inverse: number }>
+> = {
+  191: { from: 'companies', to: 'tasks', name: 'company_to_task', inverse: 192 },
+  192: { from: 'tasks', to: 'companies', name: 'task_to_company', inverse: 191 },
+  203: { from: 'contacts', to: 'tasks', name: 'contact_to_task', inverse: 204 },
+  204: { from: 'tasks', to: 'contacts', name: 'task_to_contact', inverse: 203 },
+  279: { from: 'contacts', to: 'companies', name: 'contact_to_company_unlabeled', inverse: 280 },
+  280: { from: 'companies', to: 'contacts', name: 'company_to_contact_unlabeled', inverse: 279 },
+};
+
 /** Values as the API stores them: strings. */
 export type PropertyValues = Record<string, string>;
 

@@ -1,7 +1,9 @@
 import type { SimRequest, SimResponse } from '../http/exchange.ts';
+import { associationsView, link, resolveAssociations } from './associations.ts';
 import type { WriteResult } from './CrmStore.ts';
 import {
   DEFAULT_RETURNED_PROPERTIES,
+  isObjectType,
   type ObjectType,
   propertyErrorMessage,
   SINGULAR,
@@ -28,7 +30,10 @@ export function conflictResponse(
   });
 }
 
-/** `POST /crm/v3/objects/{type}`: creates, or answers 409 when a unique property value is taken. */
+/**
+ * `POST /crm/v3/objects/{type}`: creates (with the associations asked for), or answers 409 when a
+ * unique property value is taken and 400 for an invalid property or association.
+ */
 export function createObject(ctx: CrmContext, type: ObjectType, req: SimRequest): SimResponse {
   const body = parseBody(ctx, createBodySchema, req.body);
   if (!body.ok) return body.response;
@@ -39,8 +44,11 @@ export function createObject(ctx: CrmContext, type: ObjectType, req: SimRequest)
       errors: invalid.map((e) => ({ message: e.message, in: e.in, code: e.code })),
     });
   }
+  const links = resolveAssociations(ctx, type, body.value.associations);
+  if (!links.ok) return ctx.errors.response(400, 'VALIDATION_ERROR', links.message);
   const result = ctx.store.create(type, values);
   if (!result.ok) return conflictResponse(ctx, type, result);
+  link(ctx, result.record, links.links);
   return { status: 201, body: toApiObject(result.record) };
 }
 
@@ -61,14 +69,20 @@ function notFound(ctx: CrmContext, id: string): SimResponse {
   });
 }
 
-/** `GET /crm/v3/objects/{type}/{id}?idProperty=&properties=`: reads are consistent, unlike search. */
+/**
+ * `GET /crm/v3/objects/{type}/{id}?idProperty=&properties=&associations=`: reads are consistent,
+ * unlike search; `associations=companies,…` adds the record's associations of those types.
+ */
 export function readObject(ctx: CrmContext, type: ObjectType, id: string, req: SimRequest): SimResponse {
   const found = lookup(ctx, type, id, req);
   if (found.error) return found.error;
   if (!found.record) return notFound(ctx, id);
   const requested = req.url.searchParams.get('properties');
   const names = requested ? requested.split(',').filter((n) => n !== '') : DEFAULT_RETURNED_PROPERTIES[type];
-  return { status: 200, body: toApiObject(found.record, found.record.properties, names) };
+  const object = toApiObject(found.record, found.record.properties, names);
+  const toTypes = (req.url.searchParams.get('associations') ?? '').split(',').filter(isObjectType);
+  const associations = associationsView(ctx, found.record, toTypes);
+  return { status: 200, body: associations === undefined ? object : { ...object, associations } };
 }
 
 /** `PATCH /crm/v3/objects/{type}/{id}?idProperty=`: updates the given properties only. */

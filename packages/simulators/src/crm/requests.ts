@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { SimResponse } from '../http/exchange.ts';
+import { associationInputSchema } from './associations.ts';
 import type { CrmRecord, CrmStore } from './CrmStore.ts';
 import type { HubSpotErrors } from './hubspotErrors.ts';
 import { MODIFIED_PROPERTY, type PropertyValues } from './objectTypes.ts';
@@ -15,7 +16,7 @@ export const propertiesSchema = z.record(z.string(), propertyValue);
 
 export const createBodySchema = z.object({
   properties: propertiesSchema,
-  associations: z.array(z.unknown()).optional(),
+  associations: z.array(associationInputSchema).default([]),
 });
 
 export const updateBodySchema = z.object({ properties: propertiesSchema });

@@ -5,6 +5,7 @@ import type { SimRequest, SimResponse } from '../http/exchange.ts';
 import { gatewayPage, serverErrorStatus } from '../http/gatewayPage.ts';
 import { type SimulatorServer, startSimulatorServer, type Vendor } from '../http/simulatorServer.ts';
 import { listenOptionsSchema, seedSchema } from '../options.ts';
+import { BATCH_RESULT_ORDERS, batchCreate, ResultOrder } from './batchCreate.ts';
 import { batchRead } from './batchRead.ts';
 import { batchUpsert } from './batchUpsert.ts';
 import { CrmStore } from './CrmStore.ts';
@@ -59,6 +60,11 @@ export const crmSimulatorOptionsSchema = z
     uniqueProperties: perType.default({}),
     /** Natural keys whose repeats `stats().duplicates` counts; replaces the default per type. */
     duplicateKeys: perType.default({}),
+    /**
+     * The order of `batch/create` results. HubSpot promises none (they do not follow the inputs),
+     * so the default shuffles them, seeded; `reversed` and `input` are for tests.
+     */
+    batchCreateOrder: z.enum(BATCH_RESULT_ORDERS).default('shuffled'),
     faults: faultConfigSchema.optional(),
   })
   .strict();
@@ -96,7 +102,9 @@ const readsOnly = (req: SimRequest) =>
 
 /**
  * Starts a HubSpot CRM v3–style API on loopback: companies, contacts and tasks in memory, batch
- * upsert, create, read, update and a lagging search, behind private-app token auth and HubSpot's limits.
+ * upsert, create and read, single create (with associations), read, update and a lagging search,
+ * behind private-app token auth and HubSpot's limits. A batch request counts as one request against
+ * the limits, however many inputs it has.
  *
  * @example
  * const crm = await startCrmSimulator({ indexingLagMs: 100, rateLimit: { max: 20, intervalMs: 200 } });
@@ -118,6 +126,7 @@ export async function startCrmSimulator(options: CrmSimulatorOptions = {}): Prom
     errors,
   );
   const ctx: CrmContext = { store, errors };
+  const resultOrder = new ResultOrder(config.batchCreateOrder, config.seed);
 
   const authenticate = (req: SimRequest): SimResponse | undefined => {
     const header = req.headers.authorization ?? '';
@@ -151,6 +160,9 @@ export async function startCrmSimulator(options: CrmSimulatorOptions = {}): Prom
     if (req.method === 'POST' && rest.length === 0) return createObject(ctx, type, req);
     if (req.method === 'POST' && first === 'batch' && second === 'upsert' && rest.length === 2) {
       return batchUpsert(ctx, type, req);
+    }
+    if (req.method === 'POST' && first === 'batch' && second === 'create' && rest.length === 2) {
+      return batchCreate(ctx, type, req, resultOrder);
     }
     if (req.method === 'POST' && first === 'batch' && second === 'read' && rest.length === 2) {
       return batchRead(ctx, type, req);

@@ -1,6 +1,7 @@
 import { InternalError, isToolError, UpstreamContractViolationError } from '../../errors/ToolError.ts';
 import { maskFields } from '../../redact/maskFields.ts';
 import type { BatchSpec } from '../../tool/defineBatchTool.ts';
+import type { ToolContext } from '../../tool/defineTool.ts';
 import type { BatchItem, CallContext, GateStep, Outcome } from '../CallContext.ts';
 import { errorEnvelope } from '../toCallToolResult.ts';
 import { withDeadline } from './execute.ts';
@@ -54,26 +55,18 @@ export const batchExecuteStep: GateStep = async (ctx) => {
   const pending = items.filter((item) => item.outcome === undefined && item.input !== undefined);
   if (pending.length > 0) {
     await withDeadline(ctx, async (handlerContext) => {
-      // Items that took over an unfinished key look for their effect first, one by one.
-      const toRun: BatchItem[] = [];
-      for (const item of pending) {
-        if (item.recovering && batch.recover !== undefined) {
-          let found: unknown;
-          try {
-            found = await batch.recover(item.input as Record<string, unknown>, handlerContext);
-          } catch (error) {
-            // The lookup of one item's earlier effect failed: that item's answer, not the call's.
-            if (!isToolError(error)) throw error;
-            item.outcome = { ok: false, error };
-            continue;
-          }
-          if (found !== undefined) {
-            item.outcome = checked(ctx, batch, found);
-            continue;
-          }
-        }
-        toRun.push(item);
+      // Items that took over an unfinished key look for their effects first, all in one lookup.
+      const recovering = batch.recover === undefined ? [] : pending.filter((item) => item.recovering);
+      if (recovering.length > 0) {
+        const found = await recoverAll(ctx, batch, recovering, handlerContext);
+        recovering.forEach((item, i) => {
+          const answer = found[i];
+          if (answer === undefined) return; // never made: it runs with the others
+          // The lookup of this item's earlier effect failed: that item's answer, not the call's.
+          item.outcome = isToolError(answer) ? { ok: false, error: answer } : checked(ctx, batch, answer);
+        });
       }
+      const toRun = pending.filter((item) => item.outcome === undefined);
       if (toRun.length === 0) return;
       const answers = await batch.handler(
         toRun.map((item) => item.input as Record<string, unknown>),
@@ -92,6 +85,36 @@ export const batchExecuteStep: GateStep = async (ctx) => {
   }
   return { ok: true, output: {} };
 };
+
+/**
+ * The tool's lookup of the recovering items' earlier effects: one answer per item. A classified
+ * failure of the lookup as a whole is every one of these items' answer (the others still run);
+ * anything else, or an answer of the wrong length, fails the call.
+ */
+async function recoverAll(
+  ctx: CallContext,
+  batch: BatchSpec,
+  items: readonly BatchItem[],
+  handlerContext: ToolContext,
+): Promise<ReadonlyArray<unknown>> {
+  const recover = batch.recover as NonNullable<BatchSpec['recover']>;
+  let answers: ReadonlyArray<unknown>;
+  try {
+    answers = await recover(
+      items.map((item) => item.input as Record<string, unknown>),
+      handlerContext,
+    );
+  } catch (error) {
+    if (!isToolError(error)) throw error;
+    return items.map(() => error);
+  }
+  if (!Array.isArray(answers) || answers.length !== items.length) {
+    throw new InternalError(
+      `${ctx.tool.definition.name}'s recovery answered ${Array.isArray(answers) ? answers.length : 'no list of'} results for ${items.length} items.`,
+    );
+  }
+  return answers;
+}
 
 /** One item's value against the item schema: nothing half-valid leaves the server. */
 function checked(ctx: CallContext, batch: BatchSpec, value: unknown): Outcome {
