@@ -89,7 +89,9 @@ export async function benchHttp(
         'mcp-protocol-version': HTTP_PROTOCOL_VERSION,
       };
       if (side === 'tollgate+auth') {
-        // One token for every request, as a client caches its token until it expires.
+        // One token for every request, as a client caches its token until it expires. The server
+        // keeps its defaults: it verifies the token in full once, then answers from its cache of
+        // verified tokens until the entry's 30 s are up (see verifiedTokenCache.ts).
         const token = await new SignJWT({ scope: SCOPE, client_id: 'bench-agent' })
           .setProtectedHeader({ alg: 'ES256', kid: 'bench', typ: 'at+jwt' })
           .setIssuer(ISSUER)

@@ -9,6 +9,7 @@ import {
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { cacheVerifiedTokens } from './verifiedTokenCache.ts';
 
 /** Asymmetric algorithms only: a resource server holds public keys, never a shared secret. */
 export const DEFAULT_ALGORITHMS: readonly string[] = ['ES256', 'RS256'];
@@ -76,9 +77,18 @@ export interface TokenVerifierOptions {
   clientClaims?: readonly string[];
   /** Claims naming the user (or service) the token acts for, first present wins. Default `sub`. */
   subjectClaims?: readonly string[];
+  /**
+   * How long a verified token is remembered, so that the same token sent again is not verified
+   * again: until its `exp`, for at most this long. A token verified once is then accepted for up
+   * to this long even if the issuer stops publishing its signing key (a revoked key, a rotated
+   * JWKS). Refusals are never remembered. Default 30 s; 0 verifies every request in full.
+   */
+  tokenCacheMaxAgeMs?: number;
+  /** The most verified tokens remembered at once; the least recently used goes first. Default 1,000. */
+  tokenCacheMaxEntries?: number;
   /** For tests: the fetch used for metadata and JWKS. */
   fetch?: typeof fetch;
-  /** For tests: the clock the cooldown and cache age are measured on (ms). */
+  /** For tests: the clock (ms) the cooldown, the key cache's age and the token cache are measured on. */
   now?: () => number;
 }
 
@@ -146,7 +156,10 @@ export class InvalidTokenError extends Error {
 export interface TokenVerifier {
   readonly issuer: string;
   readonly audience: string;
-  /** Verifies signature, issuer, audience, expiry and not-before; throws `InvalidTokenError`. */
+  /**
+   * Verifies signature, issuer, audience, expiry and not-before; throws `InvalidTokenError`. A
+   * token that verified is remembered for a short while (see `tokenCacheMaxAgeMs`).
+   */
   verify(token: string): Promise<VerifiedToken>;
 }
 
@@ -198,42 +211,49 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (claims.iss !== options.issuer) throw new InvalidTokenError('wrong_issuer');
   };
 
+  /** Every check, in full: what the cache below remembers the result of. */
+  const verifyInFull = async (token: string): Promise<VerifiedToken> => {
+    precheck(token);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        clockTolerance,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      const reason = rejectionOf(error);
+      throw new InvalidTokenError(reason, {
+        cause: error,
+        ...(reason === 'missing_claim' ? { detail: 'exp' } : {}),
+      });
+    }
+    const expiresAt = payload.exp as number;
+    const now = Math.floor(Date.now() / 1000);
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined;
+    if (expiresAt - now > maxLifetime || (issuedAt !== undefined && expiresAt - issuedAt > maxLifetime)) {
+      throw new InvalidTokenError('lifetime_too_long', { detail: `the most accepted is ${maxLifetime} s` });
+    }
+    const subject = firstClaim(payload, subjectClaims);
+    const clientId = firstClaim(payload, clientClaims) ?? subject;
+    if (clientId === undefined) {
+      throw new InvalidTokenError('missing_claim', {
+        detail: `it names neither a client (${clientClaims.join(', ')}) nor a subject (${subjectClaims.join(', ')})`,
+      });
+    }
+    return { clientId, subject, scopes: scopesOf(payload), expiresAt };
+  };
+
   return {
     issuer: options.issuer,
     audience: options.audience,
-    async verify(token) {
-      precheck(token);
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, getKey, {
-          issuer: options.issuer,
-          audience: options.audience,
-          algorithms,
-          clockTolerance,
-          requiredClaims: ['exp'],
-        }));
-      } catch (error) {
-        const reason = rejectionOf(error);
-        throw new InvalidTokenError(reason, {
-          cause: error,
-          ...(reason === 'missing_claim' ? { detail: 'exp' } : {}),
-        });
-      }
-      const expiresAt = payload.exp as number;
-      const now = Math.floor(Date.now() / 1000);
-      const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined;
-      if (expiresAt - now > maxLifetime || (issuedAt !== undefined && expiresAt - issuedAt > maxLifetime)) {
-        throw new InvalidTokenError('lifetime_too_long', { detail: `the most accepted is ${maxLifetime} s` });
-      }
-      const subject = firstClaim(payload, subjectClaims);
-      const clientId = firstClaim(payload, clientClaims) ?? subject;
-      if (clientId === undefined) {
-        throw new InvalidTokenError('missing_claim', {
-          detail: `it names neither a client (${clientClaims.join(', ')}) nor a subject (${subjectClaims.join(', ')})`,
-        });
-      }
-      return { clientId, subject, scopes: scopesOf(payload), expiresAt };
-    },
+    verify: cacheVerifiedTokens(verifyInFull, {
+      ...(options.tokenCacheMaxAgeMs === undefined ? {} : { maxAgeMs: options.tokenCacheMaxAgeMs }),
+      ...(options.tokenCacheMaxEntries === undefined ? {} : { maxEntries: options.tokenCacheMaxEntries }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+    }),
   };
 }
 

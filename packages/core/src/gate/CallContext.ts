@@ -2,6 +2,7 @@ import type { ToolError } from '../errors/ToolError.ts';
 import type { Redactor } from '../redact/Redactor.ts';
 import type { Queryable } from '../store/Database.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { RecordWriter } from '../telemetry/recordWriter.ts';
 import type { Principal } from '../tool/defineTool.ts';
 import type { CompiledTool } from './CompiledTool.ts';
 import type { Step } from './compose.ts';
@@ -21,7 +22,7 @@ export interface CallContext {
   /** Handed to the handler; scrubs configured secrets from whatever it logs. */
   readonly logger: Logger;
   /** Writes the call record, which the record step has already redacted. */
-  readonly recordLogger: Logger;
+  readonly records: RecordWriter;
   readonly timeoutMs: number;
   /** Scrubs configured secrets; the input step adds this call's sensitive argument values. */
   redactor: Redactor;
@@ -33,11 +34,11 @@ export interface CallContext {
   /** True when this call took over an expired key: look for the effect before making it again. */
   recovering: boolean;
   /** The trace this call's span belongs to, when tracing is on (logged with the record). */
-  traceId?: string;
+  traceId?: string | undefined;
   /** The transaction a create's effect and its idempotency record commit in, when the server has a store. */
   tx: Queryable | undefined;
   /** A batch tool's items, set by the batch input step (see `defineBatchTool`). */
-  batch?: BatchItem[];
+  batch?: BatchItem[] | undefined;
 }
 
 /** One item of a batch call as it passes the gate. */

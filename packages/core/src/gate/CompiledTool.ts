@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { ERROR_CODE_LIST } from '../errors/codes.ts';
 import type { ToolDefinition } from '../tool/defineTool.ts';
 import { sensitivePaths } from '../tool/schemaWalk.ts';
+import { unknownKeyMarker } from './recordBounds.ts';
 
 /** The error envelope every failing call carries in `structuredContent`. */
 export const toolErrorEnvelopeSchema = z.object({
@@ -97,6 +98,8 @@ export interface CompiledTool {
   readonly definition: ToolDefinition;
   readonly listing: Tool;
   readonly sensitivePaths: readonly string[];
+  /** `markUnknownKeys` for this tool's arguments schema, compiled once (see recordBounds.ts). */
+  readonly markUnknownKeys: (value: unknown) => { value: unknown; unknown: string[] };
 }
 
 export function compileTool(definition: ToolDefinition): CompiledTool {
@@ -111,5 +114,10 @@ export function compileTool(definition: ToolDefinition): CompiledTool {
     annotations: definition.annotations,
     _meta: { 'tollgate/scopes': [...definition.scopes], 'tollgate/kind': definition.kind },
   } as unknown as Tool;
-  return { definition, listing, sensitivePaths: sensitivePaths(definition.argumentsSchema) };
+  return {
+    definition,
+    listing,
+    sensitivePaths: sensitivePaths(definition.argumentsSchema),
+    markUnknownKeys: unknownKeyMarker(definition.argumentsSchema),
+  };
 }

@@ -7,6 +7,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Redactor } from '../redact/Redactor.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { type RecordWriter, recordWriter } from '../telemetry/recordWriter.ts';
 import type { Principal, ToolDefinition } from '../tool/defineTool.ts';
 import type { CallContext, GateStep, Outcome } from './CallContext.ts';
 import { type CompiledTool, compileTool } from './CompiledTool.ts';
@@ -55,6 +56,8 @@ const passThrough: GateStep = (_ctx, next) => next();
  */
 export class Gate {
   readonly #options: GateOptions;
+  /** Writes call records through the record logger (see recordWriter). */
+  readonly #records: RecordWriter;
   readonly #tools: ReadonlyMap<string, CompiledTool>;
   readonly #run: (ctx: CallContext) => Promise<Outcome>;
   readonly #runBatch: (ctx: CallContext) => Promise<Outcome>;
@@ -70,6 +73,7 @@ export class Gate {
       );
     }
     this.#options = options;
+    this.#records = recordWriter(options.recordLogger);
     this.#tools = new Map(options.tools.map((tool) => [tool.name, compileTool(tool)]));
     this.#run = compose<CallContext, Outcome>([
       recordStep,
@@ -113,36 +117,59 @@ export class Gate {
     if (tool === undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.name}`);
     }
-    const meta = request.meta ?? {};
-    const callId = randomUUID();
-    const ctx: CallContext = {
-      server: this.#options.server,
-      tool,
-      callId,
-      principal: request.principal,
-      rawArgs: request.arguments ?? {},
-      meta,
-      attempt: attemptOf(meta[META_ATTEMPT]),
-      get signal() {
-        const { signal } = request;
-        return signal === undefined ? NEVER_ABORTED : typeof signal === 'function' ? signal() : signal;
-      },
-      logger: this.#options.logger,
-      recordLogger: this.#options.recordLogger,
-      timeoutMs: this.#options.defaultTimeoutMs,
-      redactor: this.#options.redactor,
-      scope: 'unchecked',
-      input: undefined,
-      replayed: false,
-      recovering: false,
-      tx: undefined,
-    };
-    const outcome = await (tool.definition.batch === undefined ? this.#run(ctx) : this.#runBatch(ctx));
-    return toCallToolResult(outcome, callId, ctx.replayed, ctx.redactor);
+    const call = new Call(this.#options, this.#records, tool, request);
+    const outcome = await (tool.definition.batch === undefined ? this.#run(call) : this.#runBatch(call));
+    return toCallToolResult(outcome, call.callId, call.replayed, call.redactor);
   }
 }
 
 const NEVER_ABORTED = new AbortController().signal;
+const NO_META: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * The context of one call. A class rather than an object literal: the literal's `signal` getter
+ * made V8 build each context as a slow, dictionary-backed object, on every call.
+ */
+class Call implements CallContext {
+  readonly server: string;
+  readonly tool: CompiledTool;
+  readonly callId = randomUUID();
+  readonly principal: Principal;
+  readonly rawArgs: Record<string, unknown>;
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly attempt: number;
+  readonly logger: Logger;
+  readonly records: RecordWriter;
+  readonly timeoutMs: number;
+  redactor: Redactor;
+  scope: CallContext['scope'] = 'unchecked';
+  input: Record<string, unknown> | undefined = undefined;
+  replayed = false;
+  recovering = false;
+  traceId: string | undefined = undefined;
+  tx: CallContext['tx'] = undefined;
+  batch: CallContext['batch'] = undefined;
+  readonly #signal: CallRequest['signal'];
+
+  constructor(options: GateOptions, records: RecordWriter, tool: CompiledTool, request: CallRequest) {
+    this.server = options.server;
+    this.tool = tool;
+    this.principal = request.principal;
+    this.rawArgs = request.arguments ?? {};
+    this.meta = request.meta ?? NO_META;
+    this.attempt = attemptOf(this.meta[META_ATTEMPT]);
+    this.logger = options.logger;
+    this.records = records;
+    this.timeoutMs = options.defaultTimeoutMs;
+    this.redactor = options.redactor;
+    this.#signal = request.signal;
+  }
+
+  get signal(): AbortSignal {
+    const signal = this.#signal;
+    return signal === undefined ? NEVER_ABORTED : typeof signal === 'function' ? signal() : signal;
+  }
+}
 
 function attemptOf(value: unknown): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 1;

@@ -6,19 +6,29 @@ export type Step<C, R> = (ctx: C, next: () => Promise<R>) => Promise<R>;
  * calling `next` twice from one step is a bug and rejects.
  */
 export function compose<C, R>(steps: readonly Step<C, R>[]): (ctx: C) => Promise<R> {
-  return (ctx) => {
-    let last = -1;
-    const dispatch = (i: number): Promise<R> => {
-      if (i <= last) return Promise.reject(new Error('next() called more than once by one gate step'));
-      last = i;
-      const step = steps[i];
-      if (step === undefined) return Promise.reject(new Error('the last gate step called next()'));
-      try {
-        return step(ctx, () => dispatch(i + 1));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    return dispatch(0);
-  };
+  return (ctx) => new Chain(steps, ctx).dispatch(0);
+}
+
+/** One run through the steps. A class, so a call allocates one object and one `next` per step. */
+class Chain<C, R> {
+  readonly #steps: readonly Step<C, R>[];
+  readonly #ctx: C;
+  #last = -1;
+
+  constructor(steps: readonly Step<C, R>[], ctx: C) {
+    this.#steps = steps;
+    this.#ctx = ctx;
+  }
+
+  dispatch(i: number): Promise<R> {
+    if (i <= this.#last) return Promise.reject(new Error('next() called more than once by one gate step'));
+    this.#last = i;
+    const step = this.#steps[i];
+    if (step === undefined) return Promise.reject(new Error('the last gate step called next()'));
+    try {
+      return step(this.#ctx, () => this.dispatch(i + 1));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
 }

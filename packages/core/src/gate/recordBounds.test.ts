@@ -59,3 +59,35 @@ describe('call record bounds', () => {
     });
   });
 });
+
+describe('call record bounds, compiled once per schema', () => {
+  it('gives back the arguments themselves when nothing is unknown or cut, and copies only what changes', () => {
+    const schema = z.object({ items: z.array(z.object({ id: z.string() })), name: z.string() });
+    const args = { items: [{ id: '1' }, { id: '2' }], name: 'n' };
+    const marked = markUnknownKeys(schema, args);
+    expect(marked.value).toBe(args);
+    expect(marked.unknown).toEqual([]);
+    expect(boundValue(args, ARGUMENT_LIMITS)).toBe(args);
+
+    const withExtra = { items: [{ id: '1' }, { id: '2', extra: 'x' }], name: 'n' };
+    const changed = markUnknownKeys(schema, withExtra).value as typeof withExtra;
+    expect(changed).toEqual({ items: [{ id: '1' }, { id: '2', extra: UNKNOWN_KEY }], name: 'n' });
+    expect(changed.items[0]).toBe(withExtra.items[0]);
+    expect(withExtra.items[1]?.extra).toBe('x');
+  });
+
+  it('follows a recursive schema, and never keeps the value of an unknown key named __proto__', () => {
+    type Node = { name: string; children: Node[] };
+    const node: z.ZodType<Node> = z.lazy(() => z.object({ name: z.string(), children: z.array(node) }));
+    const marked = markUnknownKeys(node, {
+      name: 'a',
+      children: [{ name: 'b', children: [{ name: 'c', children: [], extra: 1 }] }],
+    });
+    expect(marked.unknown).toEqual(['children[0].children[0].extra']);
+
+    const hostile = JSON.parse('{"name":"a","children":[],"__proto__":{"polluted":"value"}}');
+    const result = markUnknownKeys(node, hostile);
+    expect(result.unknown).toEqual(['__proto__']);
+    expect(JSON.stringify(boundValue(result.value, ARGUMENT_LIMITS))).not.toContain('polluted');
+  });
+});

@@ -1,6 +1,7 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Redactor } from '../redact/Redactor.ts';
 import { pinoIsoTime } from './isoTime.ts';
+import { type FileSink, LineBatch } from './lineBatch.ts';
 
 export type { Logger };
 
@@ -16,15 +17,20 @@ export interface LoggerOptions {
   redactor?: Redactor;
 }
 
+/** Characters of log lines collected before a file destination is written. */
+const FILE_CHUNK = 4096;
+
 /**
  * Opens a log destination. A file descriptor (stderr by default) is written synchronously, so the
- * record of a call is out before the process can die; a file path is written through a 4 KiB buffer,
- * flushed on exit, because per-line writes to a file cost more than the call being recorded.
+ * record of a call is out before the process can die; a file path is written 4 KiB at a time,
+ * flushed on exit, because per-line writes to a file cost more than the call being recorded. The
+ * lines of a chunk are collected by a {@link LineBatch}, not by SonicBoom itself: see there why.
  */
 export function openDestination(destination: LoggerOptions['destination'] = 2): DestinationStream {
   if (typeof destination === 'number') return pino.destination({ dest: destination, sync: true });
   if (typeof destination === 'string') {
-    return pino.destination({ dest: destination, sync: false, minLength: 4096, mkdir: true });
+    const file = pino.destination({ dest: destination, sync: false, minLength: FILE_CHUNK, mkdir: true });
+    return new LineBatch(file as unknown as FileSink, FILE_CHUNK);
   }
   return destination;
 }

@@ -4,7 +4,7 @@ import { toToolError } from '../../errors/ToolError.ts';
 import { maskFields } from '../../redact/maskFields.ts';
 import { endToolSpan, startToolSpan, tracingEnabled } from '../../telemetry/tracing.ts';
 import type { CallContext, GateStep, Outcome } from '../CallContext.ts';
-import { ARGUMENT_LIMITS, boundValue, CAUSE_LIMITS, markUnknownKeys } from '../recordBounds.ts';
+import { ARGUMENT_LIMITS, boundValue, CAUSE_LIMITS } from '../recordBounds.ts';
 
 /**
  * The outermost step: the one boundary where anything thrown becomes a ToolError, and the one
@@ -38,29 +38,35 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
   }
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
   const error = outcome.ok ? undefined : outcome.error;
+  const loud =
+    error !== undefined && (error.code === 'internal' || error.code === 'upstream_contract_violation');
+  const level = loud ? 'error' : 'info';
+  // A record below the logger's level is not written: it is not built either.
+  if (!ctx.records.isLevelEnabled(level)) return outcome;
   // `event` and `server` are bound on the record logger. Only what callers and handlers supply
   // (arguments, error text, causes) can carry a secret, so only that is passed through the redactor,
   // and only that can be arbitrarily large, so only that is bounded: after redaction, see
   // recordBounds.ts. Keys the tool's schema drops are recorded by name, not by value.
   const { redactor } = ctx;
-  const marked = markUnknownKeys(
-    ctx.tool.definition.argumentsSchema,
-    maskFields(ctx.rawArgs, ctx.tool.sensitivePaths).value,
-  );
+  const { sensitivePaths } = ctx.tool;
+  const args = sensitivePaths.length === 0 ? ctx.rawArgs : maskFields(ctx.rawArgs, sensitivePaths).value;
+  const marked = ctx.tool.markUnknownKeys(args);
+  // Built field by field (same order as ever): conditional spreads in an object literal cost
+  // about as much again as the rest of building the record.
   const event: Record<string, unknown> = {
     tool: ctx.tool.definition.name,
     call_id: ctx.callId,
     principal: redactor.string(ctx.principal.id),
-    ...(ctx.principal.client === undefined ? {} : { client: redactor.string(ctx.principal.client) }),
-    ...(ctx.principal.subject === undefined ? {} : { subject: redactor.string(ctx.principal.subject) }),
-    args: boundValue(redactor.value(marked.value), ARGUMENT_LIMITS),
-    latency_ms: latencyMs,
-    outcome: error?.code ?? 'ok',
-    retryable: error?.retryable ?? false,
-    replayed: ctx.replayed,
-    attempt: ctx.attempt,
-    scope: ctx.scope,
   };
+  if (ctx.principal.client !== undefined) event.client = redactor.string(ctx.principal.client);
+  if (ctx.principal.subject !== undefined) event.subject = redactor.string(ctx.principal.subject);
+  event.args = boundValue(redactor.value(marked.value), ARGUMENT_LIMITS);
+  event.latency_ms = latencyMs;
+  event.outcome = error?.code ?? 'ok';
+  event.retryable = error?.retryable ?? false;
+  event.replayed = ctx.replayed;
+  event.attempt = ctx.attempt;
+  event.scope = ctx.scope;
   if (marked.unknown.length > 0) {
     event.unknown_keys = boundValue(redactor.value(marked.unknown.slice(0, 20)), ARGUMENT_LIMITS);
   }
@@ -76,10 +82,7 @@ async function record(ctx: CallContext, next: () => Promise<Outcome>): Promise<O
       event.cause = boundValue(redactor.value(cause), CAUSE_LIMITS);
     }
   }
-  const loud =
-    error !== undefined && (error.code === 'internal' || error.code === 'upstream_contract_violation');
-  if (loud) ctx.recordLogger.error(event, 'tools/call failed');
-  else ctx.recordLogger.info(event, 'tools/call');
+  ctx.records.write(level, event, loud ? 'tools/call failed' : 'tools/call');
   return outcome;
 }
 

@@ -1,13 +1,16 @@
 import { ForbiddenError } from '../../errors/ToolError.ts';
 import type { GateStep } from '../CallContext.ts';
 
-/** Default deny: the caller must hold every scope the tool declares. */
-export const scopeStep: GateStep = async (ctx, next) => {
+/**
+ * Default deny: the caller must hold every scope the tool declares. Not an async function: the
+ * step hands on `next()`'s promise as it is, without wrapping it in another.
+ */
+export const scopeStep: GateStep = (ctx, next) => {
   const required = ctx.tool.definition.scopes;
-  const missing = required.filter((scope) => !ctx.principal.scopes.has(scope));
-  if (missing.length > 0) {
+  if (!required.every((scope) => ctx.principal.scopes.has(scope))) {
+    const missing = required.filter((scope) => !ctx.principal.scopes.has(scope));
     ctx.scope = 'denied';
-    return {
+    return Promise.resolve({
       ok: false,
       error: new ForbiddenError(
         `Tool ${ctx.tool.definition.name} requires scopes not granted: ${missing.join(', ')}.`,
@@ -15,7 +18,7 @@ export const scopeStep: GateStep = async (ctx, next) => {
           details: { missing_scopes: missing, required_scopes: [...required] },
         },
       ),
-    };
+    });
   }
   ctx.scope = 'granted';
   return next();
