@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database, Queryable, QueryResult } from './Database.ts';
 
 function wrap(target: pg.Pool | pg.PoolClient): Queryable {
@@ -33,6 +33,8 @@ export interface PostgresOptions {
 
 /** A Postgres server through a `pg` connection pool. */
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  // Imported here, not at the top: a process on the embedded database never loads it (~5 MB).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Database } from './Database.ts';
 import { lockDataDir } from './dataDirLock.ts';
 import { type LazyDatabase, lazyDatabase } from './lazyDatabase.ts';
-import { openPglite, writePgliteSnapshot } from './PgliteDatabase.ts';
+import { openPglite, type PgliteOptions, writePgliteSnapshot } from './PgliteDatabase.ts';
 import { openPostgres, redactUrl } from './PostgresDatabase.ts';
 
 const requireHere = createRequire(import.meta.url);
@@ -123,15 +123,18 @@ export interface OpenDatabaseOptions {
   name: string;
   /** `memory` keeps the embedded database in memory (tests, throwaway runs). */
   memory?: boolean;
+  /** The embedded database's `shared_buffers` (see `PgliteOptions.sharedBuffers`); default 16MB. */
+  sharedBuffers?: string | undefined;
 }
 
 /** Opens the store of one server: a Postgres server when `url` is set, else embedded PGlite. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres({ url: options.url });
-  if (options.memory) return openPglite();
+  const sharedBuffers = options.sharedBuffers === undefined ? {} : { sharedBuffers: options.sharedBuffers };
+  if (options.memory) return openPglite(sharedBuffers);
   const home = options.home ?? tollgateHome();
   const dataDir = options.dataDir ?? join(home, options.name, 'pgdata');
-  return openPglite({ dataDir, snapshot: await pgliteSnapshot(home) });
+  return openPglite({ dataDir, snapshot: await pgliteSnapshot(home), ...sharedBuffers });
 }
 
 export interface OpenDatabaseOnUseOptions extends OpenDatabaseOptions {
@@ -152,7 +155,8 @@ export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Prom
   const { name } = options;
   const urlSetting = options.settings?.url ?? 'DATABASE_URL';
   if (options.url) return postgresOnUse(name, options.url, urlSetting);
-  if (options.memory) return memoryPgliteOnUse(name);
+  const sharedBuffers = options.sharedBuffers === undefined ? {} : { sharedBuffers: options.sharedBuffers };
+  if (options.memory) return memoryPgliteOnUse(name, sharedBuffers);
   const home = options.home ?? tollgateHome();
   const dataDir = options.dataDir ?? join(home, name, 'pgdata');
   await mkdir(dataDir, { recursive: true });
@@ -162,7 +166,8 @@ export async function openDatabaseOnUse(options: OpenDatabaseOnUseOptions): Prom
     name,
     kind: 'pglite',
     location: dataDir,
-    open: async () => openPglite({ dataDir, snapshot: await pgliteSnapshot(home), lock: false }),
+    open: async () =>
+      openPglite({ dataDir, snapshot: await pgliteSnapshot(home), lock: false, ...sharedBuffers }),
     release,
     hint:
       `Check that ${dataDir} (set by ${dirSetting}) is writable, its disk has room, and it holds a ` +
@@ -184,14 +189,17 @@ export function postgresOnUse(name: string, url: string, setting = 'DATABASE_URL
 }
 
 /** Embedded PGlite in memory (keys die with the process), started on first use from the shipped snapshot when there is one. */
-export function memoryPgliteOnUse(name: string): LazyDatabase {
+export function memoryPgliteOnUse(
+  name: string,
+  options: Pick<PgliteOptions, 'sharedBuffers'> = {},
+): LazyDatabase {
   return lazyDatabase({
     name,
     kind: 'pglite',
     location: 'memory://',
     open: () => {
       const shipped = shippedPgliteSnapshot();
-      return openPglite(existsSync(shipped) ? { snapshot: shipped } : {});
+      return openPglite(existsSync(shipped) ? { ...options, snapshot: shipped } : options);
     },
     hint: 'The in-memory database could not start; check the memory available to the process.',
   });

@@ -3,11 +3,17 @@ import type { Database } from '@tollgate/core/store';
 import { inSpan } from '@tollgate/core/telemetry';
 import { NIGHTLY_TOOLS, type NightlyTools } from '../auth/nightlyScopes.ts';
 import { Heartbeat } from '../ledger/Heartbeat.ts';
-import { RunLedger } from '../ledger/RunLedger.ts';
+import { RunLedger, type RunSnapshot } from '../ledger/RunLedger.ts';
 import { GuardedServer } from '../policies/GuardedServer.ts';
 import { RetryBudget } from '../policies/RetryBudget.ts';
-import { type AccountOutcome, type RunReport, SERVER_NAMES, type ServerName } from '../report/types.ts';
-import { type RunReportFiles, writeRunReport } from '../report/writeReport.ts';
+import {
+  type AccountOutcome,
+  type ReportAccounts,
+  type RunReport,
+  SERVER_NAMES,
+  type ServerName,
+} from '../report/types.ts';
+import { type RunReportFiles, reportAccounts, writeRunReport } from '../report/writeReport.ts';
 import { loadScoringConfig, type ScoringConfig } from '../scoring/scoringConfig.ts';
 import { ServerConnection, type ServerSpec } from '../servers/ServerConnection.ts';
 import { AccountListing } from './AccountListing.ts';
@@ -17,7 +23,7 @@ import { loadNightlyConfig, type NightlyConfig } from './nightlyConfig.ts';
 import { Progress } from './Progress.ts';
 import { PAGE_LIMIT, pendingOutcome, processPage } from './processPage.ts';
 import { type ServerStart, startServer } from './startServer.ts';
-import { summarize } from './summarize.ts';
+import { addOutcome, countOutcomes, type OutcomeCounts, summarize } from './summarize.ts';
 
 export interface NightlyOptions {
   /** Names the run; the same key resumes it. */
@@ -47,6 +53,11 @@ export interface NightlyOptions {
 }
 
 export interface NightlyResult {
+  /**
+   * The run's summary. `accounts` is empty: a night's accounts are streamed from the ledger into
+   * the written report (`files`) and never held in memory at once; read them there, or with
+   * `readRunReport`.
+   */
   report: RunReport;
   /** Where the report was written; undefined when it could not be (see `reportError`). */
   files: RunReportFiles | undefined;
@@ -142,9 +153,9 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       enrichment: guard('enrichment'),
       outreach: guard('outreach'),
     };
-    // This invocation's outcomes, for the summary should the ledger become unreadable, and those
-    // the ledger could not take, so the summary still counts them.
-    const local = new Map<string, AccountOutcome>();
+    // This invocation's counts, for the summary should the ledger become unreadable, and the
+    // outcomes the ledger could not take, so the summary still counts them.
+    const local = countOutcomes([]);
     const unsaved = new Map<string, AccountOutcome>();
     let ledgerFailure: string | undefined;
     // A ledger that cannot be written (a full disk) stops the run: no new account is taken.
@@ -213,7 +224,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
           () => processPage(page, ctx),
         );
         for (const outcome of outcomes) {
-          local.set(outcome.domain, outcome);
+          addOutcome(local, outcome);
           try {
             await ledger.record(runKey, outcome);
           } catch (error) {
@@ -245,7 +256,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     if (started.warehouse.ok && !listing.listed && listing.failure === undefined) {
       await listing.rest(async (accounts) => {
         const pending = accounts.map(pendingOutcome);
-        for (const outcome of pending) if (!local.has(outcome.domain)) local.set(outcome.domain, outcome);
+        for (const outcome of pending) addOutcome(local, outcome);
         if (ledgerFailure === undefined) {
           try {
             await ledger.recordUnreached(runKey, pending);
@@ -278,14 +289,17 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     if (listing.resumed > 0)
       ctx.notices.push(`${listing.resumed} accounts were already finished by an earlier run of this key.`);
 
-    let outcomes: AccountOutcome[];
+    // The summary's counts in SQL and the report written a page of outcomes at a time, from one
+    // snapshot of the ledger: nothing here grows with the number of accounts.
+    let snapshot: RunSnapshot | undefined;
+    let counts: OutcomeCounts;
+    let accounts: ReportAccounts;
     try {
-      const recorded = await ledger.outcomes(runKey);
-      const known = new Set(recorded.map((outcome) => outcome.domain));
-      outcomes = recorded.map((outcome) => unsaved.get(outcome.domain) ?? outcome);
-      for (const [domain, outcome] of unsaved) if (!known.has(domain)) outcomes.push(outcome);
+      snapshot = await ledger.snapshot(runKey, unsaved);
+      ({ counts, accounts } = snapshot);
     } catch (error) {
-      outcomes = [...local.values()];
+      counts = local;
+      accounts = reportAccounts([...unsaved.values()]);
       ctx.notices.push(
         `The run ledger could not be read: ${describeFailure(error)}. The counts are this invocation's only.`,
       );
@@ -293,7 +307,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     const summary = summarize({
       runKey,
       startedAt,
-      outcomes,
+      counts,
       resumed: listing.resumed,
       servers,
       budget,
@@ -301,16 +315,19 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
       interrupted,
       listed: listing.listed,
     });
-    const report: RunReport = { summary, accounts: outcomes };
+    const report: RunReport = { summary, accounts: [] };
     let files: RunReportFiles | undefined;
     let reportError: string | undefined;
     try {
-      files = await writeRunReport(report, options.reportDir);
+      files = await writeRunReport({ summary, accounts }, options.reportDir);
     } catch (error) {
       reportError = describeFailure(error);
       summary.notices.push(
         `The report could not be written to ${options.reportDir}: ${reportError}. The work done is in the run ledger (${ledger.location}).`,
       );
+    } finally {
+      // Before the heartbeat stops: on an embedded ledger a beat waits for the snapshot to end.
+      await snapshot?.close();
     }
     await heartbeat.stop();
     try {

@@ -4,6 +4,9 @@ import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { testAccount, testSummary } from '../../test/testReport.ts';
 import { chooseRun } from '../job/chooseRun.ts';
+import { countOutcomes } from '../job/summarize.ts';
+import { compareAccounts } from '../report/renderHtml.ts';
+import type { AccountOutcome } from '../report/types.ts';
 import { LEASE_MS, RunLedger } from './RunLedger.ts';
 
 const opened: Database[] = [];
@@ -191,4 +194,114 @@ describe('choosing the run', () => {
     // The next night needs no flag: the run started last is finished.
     expect((await chooseRun(db, { defaultKey: '2026-12-03' })).runKey).toBe('2026-12-03');
   });
+});
+
+/** Outcomes of every kind the counts and the report's order tell apart, in a scrambled order. */
+function mixedOutcomes(n: number): AccountOutcome[] {
+  const statuses = ['done', 'routed', 'skipped', 'pending'] as const;
+  const stepStatuses = ['ok', 'replayed', 'failed', 'skipped'] as const;
+  const actions = ['draft', 'research_task', 'none'] as const;
+  return Array.from({ length: n }, (_, i) => {
+    const j = (i * 7919) % n;
+    return testAccount({
+      domain: `d${String(j).padStart(4, '0')}-${'abc'[j % 3]}.example`,
+      status: statuses[j % 4] ?? 'done',
+      action: actions[j % 3] ?? 'none',
+      degraded: j % 5 === 0,
+      degraded_reason: j % 5 === 0 ? 'enrichment outage' : null,
+      steps:
+        j % 6 === 0
+          ? { crm_read: { status: 'ok', attempts: 1 } }
+          : { upsert_account: { status: stepStatuses[j % 4] ?? 'ok', attempts: 1 + (j % 3) } },
+    });
+  });
+}
+
+const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+};
+
+describe.each([
+  { name: 'PGlite', open: pglite, skip: '' },
+  { name: 'Postgres', open: postgres, skip: inject('postgresSkipReason') },
+])('reading a whole run on $name', ({ open, skip }) => {
+  it.skipIf(skip !== '')('counts as countOutcomes does, in SQL, leaving out the accounts asked', async () => {
+    const ledger = await RunLedger.open(await open());
+    await ledger.begin('k', 'h:1');
+    const outcomes = mixedOutcomes(120);
+    for (const outcome of outcomes) await ledger.record('k', outcome);
+    await ledger.begin('other', 'h:1');
+    await ledger.record('other', testAccount({ domain: 'elsewhere.com' }));
+    expect(await ledger.counts('k')).toEqual(countOutcomes(outcomes));
+    const except = outcomes.slice(0, 30).map((outcome) => outcome.domain);
+    expect(await ledger.counts('k', except)).toEqual(countOutcomes(outcomes.slice(30)));
+    expect(await ledger.counts('never')).toEqual(countOutcomes([]));
+  });
+
+  it.skipIf(skip !== '')(
+    'reads a snapshot a page at a time, in the order recorded and problems first, with the outcomes it could not take',
+    async () => {
+      const ledger = await RunLedger.open(await open());
+      await ledger.begin('k', 'h:1');
+      // More than a page (500) of outcomes, so the cursor is read more than once.
+      const outcomes = mixedOutcomes(1100);
+      for (const outcome of outcomes) await ledger.record('k', outcome);
+
+      // Read first: while a snapshot is open, an embedded ledger answers nothing else.
+      const recorded = await ledger.outcomes('k');
+      const plain = await ledger.snapshot('k');
+      try {
+        expect(plain.counts).toEqual(countOutcomes(outcomes));
+        expect(plain.accounts.count).toBe(1100);
+        expect(await collect(plain.accounts.recorded())).toEqual(recorded);
+        expect(await collect(plain.accounts.problemsFirst())).toEqual([...recorded].sort(compareAccounts));
+      } finally {
+        await plain.close();
+      }
+
+      // What runNightly did before: the ledger's outcomes, each unsaved one in its domain's place, the rest after.
+      const unsaved = new Map<string, AccountOutcome>();
+      for (const outcome of outcomes.slice(0, 40))
+        unsaved.set(outcome.domain, { ...outcome, status: 'pending', degraded: !outcome.degraded });
+      for (const domain of ['zzz.example', 'aaa.example', 'm.example'])
+        unsaved.set(domain, testAccount({ domain, status: 'skipped' }));
+      const known = new Set(recorded.map((outcome) => outcome.domain));
+      const expected = recorded.map((outcome) => unsaved.get(outcome.domain) ?? outcome);
+      for (const [domain, outcome] of unsaved) if (!known.has(domain)) expected.push(outcome);
+
+      const merged = await ledger.snapshot('k', unsaved);
+      try {
+        expect(merged.counts).toEqual(countOutcomes(expected));
+        expect(merged.accounts.count).toBe(expected.length);
+        expect(await collect(merged.accounts.recorded())).toEqual(expected);
+        expect(await collect(merged.accounts.problemsFirst())).toEqual([...expected].sort(compareAccounts));
+        // Read twice, the same.
+        expect((await collect(merged.accounts.recorded())).length).toBe(expected.length);
+      } finally {
+        await merged.close();
+      }
+      await merged.close();
+      // Closed, the ledger is free again (an embedded one is held whole while a snapshot is open).
+      await ledger.record('k', testAccount({ domain: 'after.example' }));
+      expect((await ledger.counts('k')).total).toBe(1101);
+    },
+    60_000,
+  );
+
+  it.skipIf(skip !== '')(
+    'stops a reader left half-way when the snapshot is closed, and fails the next',
+    async () => {
+      const ledger = await RunLedger.open(await open());
+      await ledger.begin('k', 'h:1');
+      for (const outcome of mixedOutcomes(600)) await ledger.record('k', outcome);
+      const snapshot = await ledger.snapshot('k');
+      const reader = snapshot.accounts.recorded()[Symbol.asyncIterator]();
+      expect((await reader.next()).done).toBe(false);
+      await snapshot.close();
+      await expect(collect(snapshot.accounts.recorded())).rejects.toThrow('The run snapshot is closed.');
+      await ledger.record('k', testAccount({ domain: 'after.example' }));
+    },
+  );
 });

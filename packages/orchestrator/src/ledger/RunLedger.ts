@@ -1,5 +1,7 @@
-import { type Database, type Migration, migrate } from '@tollgate/core/store';
-import type { AccountOutcome, RunSummary } from '../report/types.ts';
+import { type Database, type Migration, migrate, type Queryable } from '@tollgate/core/store';
+import { addOutcome, type OutcomeCounts } from '../job/summarize.ts';
+import { compareAccounts, STATUS_ORDER } from '../report/renderHtml.ts';
+import type { AccountOutcome, ReportAccounts, RunSummary } from '../report/types.ts';
 import type { RunRecord, RunStatus } from './RunRecord.ts';
 
 const migrations: Migration[] = [
@@ -47,6 +49,41 @@ export const HEARTBEAT_MS = 10_000;
  * the database's clock on both sides, so clock skew between hosts does not matter.
  */
 export const LEASE_MS = 60_000;
+
+/** Outcomes read from the ledger per statement when a run is read whole (`snapshot`). */
+const READ_PAGE = 500;
+
+/** `countOutcomes` in SQL, over the rows of `orchestrator_accounts` the query selects. */
+const COUNTS_SQL = `
+  count(*) AS total,
+  count(*) FILTER (WHERE outcome->>'status' <> 'pending') AS processed,
+  count(*) FILTER (WHERE outcome->'steps'->'upsert_account'->>'status' IN ('ok', 'replayed')) AS upserted,
+  count(*) FILTER (WHERE outcome->>'action' = 'draft') AS drafted,
+  count(*) FILTER (WHERE outcome->>'status' = 'routed') AS routed,
+  count(*) FILTER (WHERE outcome->'degraded' = 'true'::jsonb) AS degraded,
+  count(*) FILTER (WHERE outcome->>'status' = 'skipped') AS skipped,
+  count(*) FILTER (WHERE outcome->>'status' = 'pending') AS pending`;
+
+/**
+ * `compareAccounts` in SQL: status in `STATUS_ORDER` (any other last), degraded first, then domain
+ * by code point (`COLLATE "C"`; JavaScript compares UTF-16 units, which orders the same for every
+ * domain a listing holds: host names are ASCII, internationalized ones in their xn-- form).
+ */
+const PROBLEMS_FIRST_SQL = `CASE outcome->>'status' ${STATUS_ORDER.map((status, i) => `WHEN '${status}' THEN ${i}`).join(' ')}
+  ELSE ${STATUS_ORDER.length} END, COALESCE(outcome->'degraded' = 'true'::jsonb, false) DESC, domain COLLATE "C"`;
+
+/**
+ * A consistent view of one run's outcomes, read from the ledger as they are used: the counts for its
+ * summary and its accounts for its report, never all in memory at once. Close it once read.
+ */
+export interface RunSnapshot {
+  /** The counts `summarize` takes, over every account of the run (as `countOutcomes` of them all). */
+  readonly counts: OutcomeCounts;
+  /** The run's accounts for `writeRunReport`; `count` is `counts.total`. */
+  readonly accounts: ReportAccounts;
+  /** Ends the snapshot (and the read-only transaction it is). Safe to call twice. */
+  close(): Promise<void>;
+}
 
 interface RunRow extends Record<string, unknown> {
   run_key: string;
@@ -165,6 +202,67 @@ export class RunLedger {
   }
 
   /**
+   * The counts of the run's outcomes as `countOutcomes` makes them, in one statement, without
+   * reading the outcomes; leaving out the accounts of `except`.
+   */
+  async counts(runKey: string, except: readonly string[] = []): Promise<OutcomeCounts> {
+    return countsOn(this.#db, runKey, except);
+  }
+
+  /**
+   * The run's outcomes as one consistent snapshot (a read-only, repeatable-read transaction: runs
+   * overlapping on a shared ledger cannot change it while it is read), for its summary and report:
+   * `counts` at once, and the accounts read a page at a time each time they are iterated. At
+   * 100,000 accounts `outcomes()` holds them all (~70 MB of objects, and more in the strings made of
+   * them); a snapshot, a page.
+   *
+   * `overrides` are outcomes the ledger could not take (it failed under the run): each stands in for
+   * the ledger's own outcome of its domain, or is added after them when the ledger has none, exactly
+   * as the run's summary and report counted them before.
+   *
+   * On an embedded (PGlite) ledger the snapshot holds the whole database until it is closed: other
+   * statements (a heartbeat) wait for it.
+   */
+  async snapshot(
+    runKey: string,
+    overrides: ReadonlyMap<string, AccountOutcome> = new Map(),
+  ): Promise<RunSnapshot> {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let opened: (snapshot: RunSnapshot) => void = () => {};
+    const ready = new Promise<RunSnapshot>((resolve) => {
+      opened = resolve;
+    });
+    let closed = false;
+    const close = async () => {
+      closed = true;
+      release();
+      // A read-only transaction has nothing to lose: how it ends is no concern of its reader.
+      await transaction.catch(() => undefined);
+    };
+    const transaction = this.#db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const counts = await countsOn(tx, runKey, [...overrides.keys()]);
+      for (const outcome of overrides.values()) addOutcome(counts, outcome);
+      const isClosed = () => closed;
+      opened({
+        counts,
+        accounts: {
+          count: counts.total,
+          recorded: () => recordedOutcomes(tx, runKey, overrides, isClosed),
+          problemsFirst: () => problemsFirstOutcomes(tx, runKey, overrides, isClosed),
+        },
+        close,
+      });
+      await released;
+    });
+    // Until the snapshot is open its failure is the caller's; after, only close() ends the transaction.
+    return Promise.race([ready, transaction.then(() => ready)]);
+  }
+
+  /**
    * Ends this invocation of the run: its status and summary, and why its report could not be written
    * when it could not (the run's work is in the ledger either way).
    */
@@ -233,4 +331,114 @@ export class RunLedger {
   close(): Promise<void> {
     return this.#db.close();
   }
+}
+
+interface CountsRow extends Record<string, unknown> {
+  total: number | string;
+  processed: number | string;
+  upserted: number | string;
+  drafted: number | string;
+  routed: number | string;
+  degraded: number | string;
+  skipped: number | string;
+  pending: number | string;
+}
+
+async function countsOn(db: Queryable, runKey: string, except: readonly string[]): Promise<OutcomeCounts> {
+  const { rows } = await db.query<CountsRow>(
+    `SELECT ${COUNTS_SQL} FROM orchestrator_accounts WHERE run_key = $1 AND NOT (domain = ANY($2::text[]))`,
+    [runKey, except],
+  );
+  const row = rows[0];
+  const n = (value: number | string | undefined) => Number(value ?? 0);
+  return {
+    total: n(row?.total),
+    processed: n(row?.processed),
+    upserted: n(row?.upserted),
+    drafted: n(row?.drafted),
+    routed: n(row?.routed),
+    degraded: n(row?.degraded),
+    skipped: n(row?.skipped),
+    pending: n(row?.pending),
+  };
+}
+
+const parseOutcome = (value: AccountOutcome | string): AccountOutcome =>
+  typeof value === 'string' ? JSON.parse(value) : value;
+
+/** Names each cursor apart from any other still open in the same transaction. */
+let cursorSeq = 0;
+
+/**
+ * The run's outcomes in `order`, a page at a time, through a cursor of the snapshot's transaction:
+ * one sort for the whole read (Postgres spills it to disk beyond `work_mem`), `READ_PAGE` rows in
+ * memory at a time.
+ */
+async function* pages(
+  tx: Queryable,
+  runKey: string,
+  order: string,
+  isClosed: () => boolean,
+): AsyncGenerator<{ domain: string; outcome: AccountOutcome }[]> {
+  cursorSeq = (cursorSeq + 1) % 1_000_000;
+  const cursor = `tollgate_outcomes_${cursorSeq}`;
+  const open = () => {
+    if (isClosed()) throw new Error('The run snapshot is closed.');
+  };
+  open();
+  await tx.query(
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR
+       SELECT domain, outcome FROM orchestrator_accounts WHERE run_key = $1 ORDER BY ${order}`,
+    [runKey],
+  );
+  try {
+    for (;;) {
+      open();
+      const { rows } = await tx.query<{ domain: string; outcome: AccountOutcome | string }>(
+        `FETCH FORWARD ${READ_PAGE} FROM ${cursor}`,
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({ domain: row.domain, outcome: parseOutcome(row.outcome) }));
+    }
+  } finally {
+    if (!isClosed()) await tx.query(`CLOSE ${cursor}`).catch(() => undefined);
+  }
+}
+
+/** In the order first recorded (`outcomes()`'s), each override in its domain's place, the rest after. */
+async function* recordedOutcomes(
+  tx: Queryable,
+  runKey: string,
+  overrides: ReadonlyMap<string, AccountOutcome>,
+  isClosed: () => boolean,
+): AsyncGenerator<AccountOutcome> {
+  const known = new Set<string>();
+  for await (const page of pages(tx, runKey, 'seq', isClosed)) {
+    for (const { domain, outcome } of page) {
+      const override = overrides.get(domain);
+      if (override !== undefined) known.add(domain);
+      yield override ?? outcome;
+    }
+  }
+  for (const [domain, outcome] of overrides) if (!known.has(domain)) yield outcome;
+}
+
+/** Problems first (`compareAccounts`): the ledger's sorted outcomes merged with the sorted overrides. */
+async function* problemsFirstOutcomes(
+  tx: Queryable,
+  runKey: string,
+  overrides: ReadonlyMap<string, AccountOutcome>,
+  isClosed: () => boolean,
+): AsyncGenerator<AccountOutcome> {
+  const extra = [...overrides.values()].sort(compareAccounts);
+  let next = 0;
+  for await (const page of pages(tx, runKey, PROBLEMS_FIRST_SQL, isClosed)) {
+    for (const { domain, outcome } of page) {
+      if (overrides.has(domain)) continue;
+      while (next < extra.length && compareAccounts(extra[next] as AccountOutcome, outcome) < 0)
+        yield extra[next++] as AccountOutcome;
+      yield outcome;
+    }
+  }
+  while (next < extra.length) yield extra[next++] as AccountOutcome;
 }

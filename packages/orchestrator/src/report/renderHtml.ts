@@ -4,7 +4,7 @@ import { formatDuration } from './formatDuration.ts';
 import { type AccountOutcome, type RunReport, type RunSummary, SERVER_NAMES, STEP_NAMES } from './types.ts';
 
 /** Problems first: an operator opens the report to find what went wrong. */
-const STATUS_ORDER: AccountOutcome['status'][] = ['skipped', 'pending', 'routed', 'done'];
+export const STATUS_ORDER: AccountOutcome['status'][] = ['skipped', 'pending', 'routed', 'done'];
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;padding:1rem 1.5rem;max-width:90rem;color:#1d232a;background:#fff}
@@ -37,17 +37,25 @@ const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-$
 
 const orNone = (value: number | string | null) => (value === null ? '—' : e(value));
 
-function sortAccounts(accounts: AccountOutcome[]): AccountOutcome[] {
-  const rank = (a: AccountOutcome) => {
-    const index = STATUS_ORDER.indexOf(a.status);
-    return index === -1 ? STATUS_ORDER.length : index;
-  };
-  return [...accounts].sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      Number(b.degraded) - Number(a.degraded) ||
-      (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0),
+const rank = (a: AccountOutcome) => {
+  const index = STATUS_ORDER.indexOf(a.status);
+  return index === -1 ? STATUS_ORDER.length : index;
+};
+
+/**
+ * The order of the report's account table: by status (`STATUS_ORDER`), degraded first within each,
+ * then by domain. `RunLedger` reads a run's outcomes in the same order in SQL.
+ */
+export function compareAccounts(a: AccountOutcome, b: AccountOutcome): number {
+  return (
+    rank(a) - rank(b) ||
+    Number(b.degraded) - Number(a.degraded) ||
+    (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0)
   );
+}
+
+function sortAccounts(accounts: AccountOutcome[]): AccountOutcome[] {
+  return [...accounts].sort(compareAccounts);
 }
 
 /** Failed steps, and steps skipped because of an error, as "step: code" with the message on hover. */
@@ -64,7 +72,8 @@ function problems(account: AccountOutcome): string {
   return items.join('<br>');
 }
 
-function accountRow(a: AccountOutcome): string {
+/** One row of the account table. */
+export function accountRow(a: AccountOutcome): string {
   const degraded = a.degraded ? `yes${a.degraded_reason ? `: ${e(a.degraded_reason)}` : ''}` : '';
   return (
     `<tr data-status="${e(a.status)}"><td>${e(a.domain)}</td><td>${orNone(a.name)}</td>` +
@@ -110,8 +119,16 @@ function serverTable(calls: RunSummary['calls']): string {
 
 /** Renders a run report as one self-contained HTML page: summary, notices, servers, and every account, problems first. */
 export function renderHtmlReport(report: RunReport): string {
-  const { summary } = report;
   const accounts = sortAccounts(report.accounts);
+  return `${renderHtmlStart(report.summary, accounts.length)}${accounts.map(accountRow).join('\n')}${HTML_END}`;
+}
+
+/**
+ * The page up to its first account row, for `count` accounts. The whole page is this, the rows of
+ * the accounts (`accountRow`, problems first: `compareAccounts`) joined by newlines, then `HTML_END`:
+ * `writeRunReport` writes it so, a row at a time.
+ */
+export function renderHtmlStart(summary: RunSummary, count: number): string {
   const notices =
     summary.notices.length === 0
       ? '<p>None.</p>'
@@ -134,14 +151,17 @@ ${summaryCards(summary)}
 ${notices}
 <h2>Servers</h2>
 <div class="wrap">${serverTable(summary.calls)}</div>
-<h2>Accounts (${e(accounts.length)}, problems first)</h2>
+<h2>Accounts (${e(count)}, problems first)</h2>
 <div id="filters" hidden><input id="q" type="search" placeholder="Filter by domain, name, code…" aria-label="Filter accounts"> <select id="status" aria-label="Status"><option value="">any status</option>${statusOptions}</select></div>
 <div class="wrap"><table id="accounts"><thead><tr><th>Domain</th><th>Name</th><th>Status</th><th>Action</th><th>Band</th><th>Score</th><th>Fit</th><th>Intent</th><th>Degraded</th><th>Failed or skipped steps</th></tr></thead>
 <tbody>
-${accounts.map(accountRow).join('\n')}
+`;
+}
+
+/** The page after its last account row. */
+export const HTML_END = `
 </tbody></table></div>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
-}

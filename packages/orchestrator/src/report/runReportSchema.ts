@@ -12,7 +12,8 @@ const stepRecord = z.object({
   message: z.string().nullable().exactOptional(),
 });
 
-const accountOutcome = z.object({
+/** One account of a run report. */
+export const accountOutcomeSchema = z.object({
   domain: z.string(),
   name: z.string().nullable(),
   status: z.enum(['done', 'routed', 'skipped', 'pending']),
@@ -28,7 +29,8 @@ const accountOutcome = z.object({
 
 const serverCallStats = z.object({ calls: count, retries: count, errors: z.record(z.string(), count) });
 
-const runSummary = z.object({
+/** The summary of a run report. */
+export const runSummarySchema = z.object({
   run_key: z.string().min(1),
   started_at: z.string(),
   finished_at: z.string(),
@@ -52,6 +54,6 @@ const runSummary = z.object({
 
 /** The on-disk form of a run report, mirroring `report/types.ts` (a type test keeps the two equal). */
 export const runReportSchema = z.object({
-  summary: runSummary,
-  accounts: z.array(accountOutcome),
+  summary: runSummarySchema,
+  accounts: z.array(accountOutcomeSchema),
 }) satisfies z.ZodType<RunReport>;

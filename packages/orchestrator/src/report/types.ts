@@ -85,3 +85,23 @@ export interface RunReport {
   summary: RunSummary;
   accounts: AccountOutcome[];
 }
+
+/**
+ * A report's accounts as `writeRunReport` reads them, one at a time, in the two orders the report
+ * uses: a run of 100,000 accounts is written without holding them all (`RunLedger.snapshot` reads
+ * them from the ledger a page at a time). `reportAccounts` makes one from an array.
+ */
+export interface ReportAccounts {
+  /** How many accounts each iteration yields. */
+  readonly count: number;
+  /** In the order the run first recorded them: the JSON report's order (`RunReport.accounts`). */
+  recorded(): AsyncIterable<AccountOutcome>;
+  /** Problems first (`compareAccounts`): the HTML report's order. */
+  problemsFirst(): AsyncIterable<AccountOutcome>;
+}
+
+/** A run report whose accounts are read as it is written. */
+export interface StreamedRunReport {
+  summary: RunSummary;
+  accounts: ReportAccounts;
+}

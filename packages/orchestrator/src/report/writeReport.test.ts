@@ -4,8 +4,15 @@ import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import { testAccount, testReport } from '../../test/testReport.ts';
-import type { RunReport } from './types.ts';
-import { readRunReport, reportFileBase, runReportSchema, writeRunReport } from './writeReport.ts';
+import { renderHtmlReport } from './renderHtml.ts';
+import type { AccountOutcome, ReportAccounts, RunReport } from './types.ts';
+import {
+  readRunReport,
+  reportAccounts,
+  reportFileBase,
+  runReportSchema,
+  writeRunReport,
+} from './writeReport.ts';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'tollgate-report-'));
 
@@ -109,5 +116,93 @@ describe('writeRunReport and readRunReport', () => {
     await expect(readRunReport(dir, 'k')).rejects.toThrow(
       /is not a valid run report:\n {2}- summary\.accounts\.total: /,
     );
+  });
+});
+
+describe('writeRunReport, a piece at a time', () => {
+  const statuses = ['done', 'routed', 'skipped', 'pending'] as const;
+  const manyAccounts = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      testAccount({
+        domain: `account-${(i * 7919) % n}.example`,
+        name: i % 9 === 0 ? null : `Company "${i}" <&>`,
+        status: statuses[i % 4] ?? 'done',
+        degraded: i % 7 === 0,
+        degraded_reason: i % 7 === 0 ? 'enrichment outage' : null,
+        steps: {
+          crm_read: { status: 'ok', attempts: 1 },
+          signals: {
+            status: i % 3 === 0 ? 'failed' : 'ok',
+            attempts: 2,
+            error_code: 'timeout',
+            message: 'é\n"',
+          },
+        },
+      }),
+    );
+
+  /** Accounts read as the ledger hands them: each order its own iteration, nothing kept. */
+  const streamed = (accounts: AccountOutcome[]): ReportAccounts => {
+    const { problemsFirst } = reportAccounts(accounts);
+    return {
+      count: accounts.length,
+      async *recorded() {
+        for (const account of accounts) yield structuredClone(account);
+      },
+      problemsFirst,
+    };
+  };
+
+  it('writes exactly the bytes of JSON.stringify(report, null, 2) and renderHtmlReport, from an array or a stream', async () => {
+    for (const n of [0, 1, 2, 3000]) {
+      const report = testReport(manyAccounts(n), { notices: n === 0 ? [] : ['a notice <b>'] });
+      const json = `${JSON.stringify(report, null, 2)}\n`;
+      const html = renderHtmlReport(report);
+      const dir = await tempDir();
+      const fromArray = await writeRunReport(report, join(dir, 'array'));
+      expect(await readFile(fromArray.json, 'utf8')).toBe(json);
+      expect(await readFile(fromArray.html, 'utf8')).toBe(html);
+      const fromStream = await writeRunReport(
+        { summary: report.summary, accounts: streamed(report.accounts) },
+        join(dir, 'stream'),
+      );
+      expect(await readFile(fromStream.json, 'utf8')).toBe(json);
+      expect(await readFile(fromStream.html, 'utf8')).toBe(html);
+    }
+  });
+
+  it('refuses a streamed report with an invalid account, naming it as for the whole report, and leaves no file', async () => {
+    const dir = await tempDir();
+    const accounts = manyAccounts(30);
+    const bad = accounts[17] as AccountOutcome;
+    bad.score = Number.NaN;
+    const report = testReport(accounts);
+    const whole = await writeRunReport(report, join(dir, 'whole')).catch((error: Error) => error.message);
+    expect(whole).toMatch(
+      /^Run report 2026-11-23 is invalid and was not written:\n {2}- accounts\.17\.score: /,
+    );
+    await expect(
+      writeRunReport({ summary: report.summary, accounts: streamed(accounts) }, join(dir, 'stream')),
+    ).rejects.toThrow(whole as string);
+    expect(await readdir(join(dir, 'stream'))).toEqual([]);
+
+    report.summary.accounts.pending = Number.NaN;
+    await expect(
+      writeRunReport({ summary: report.summary, accounts: streamed(accounts) }, join(dir, 'summary')),
+    ).rejects.toThrow(
+      /^Run report 2026-11-23 is invalid and was not written:\n {2}- summary\.accounts\.pending: /,
+    );
+  });
+
+  it('refuses accounts that are not as many as they said, leaving the earlier report in place', async () => {
+    const dir = await tempDir();
+    const report = testReport(manyAccounts(5));
+    const files = await writeRunReport(report, dir);
+    const before = await readFile(files.json, 'utf8');
+    await expect(
+      writeRunReport({ summary: report.summary, accounts: { ...streamed(report.accounts), count: 6 } }, dir),
+    ).rejects.toThrow("The report's accounts changed while it was written: 6 expected, 5 read.");
+    expect(await readFile(files.json, 'utf8')).toBe(before);
+    expect(await readdir(dir)).toEqual(['2026-11-23.html', '2026-11-23.json']);
   });
 });
