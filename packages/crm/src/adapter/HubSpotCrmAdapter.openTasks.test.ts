@@ -52,18 +52,6 @@ describe('the HubSpot adapter keeps one open task per account and kind', () => {
     expect(next.task.id).not.toBe(first.task.id);
     expect(sim.stats().records.tasks).toBe(2);
   });
-});
-
-describe('create_tasks on HubSpot keeps one open task per account and kind', () => {
-  const harnesses = hubSpotHarnesses();
-  let h: HubSpotHarness | undefined;
-  beforeAll(harnesses.open);
-  afterAll(harnesses.drop);
-  afterEach(async () => {
-    h?.expectNoToken();
-    await h?.close();
-    h = undefined;
-  });
 
   const slots = [
     { domain: 'acme.com', kind: 'manual_research' },
@@ -74,7 +62,7 @@ describe('create_tasks on HubSpot keeps one open task per account and kind', () 
     order.map((i) => ({ ...slots[i], note: 'n', idempotency_key: `${prefix}-${i}` }));
   type Results = { results: { ok: boolean; value?: Answer; error?: { code: string } }[] };
 
-  it('answers concurrent batches sharing slots, in other orders, with one task per slot while search lags', async () => {
+  it('answers concurrent create_tasks batches sharing slots, in other orders, with one task per slot while search lags', async () => {
     h = await harnesses.start({ indexingLagMs: 5_000, faults: { latency: { kind: 'fixed', ms: 200 } } });
     const { call, sim } = h;
     const answers = (await Promise.all([

@@ -2,7 +2,7 @@ import { Random, type Seed } from '@tollgate/gtm-data';
 import * as z from 'zod';
 import type { SimRequest, SimResponse } from '../http/exchange.ts';
 import { associationInputSchema, type Link, link, resolveAssociations } from './associations.ts';
-import { MAX_BATCH_INPUTS } from './batchUpsert.ts';
+import { tooManyInputs } from './batchUpsert.ts';
 import type { CrmRecord } from './CrmStore.ts';
 import { conflictResponse } from './objects.ts';
 import {
@@ -73,13 +73,8 @@ export function batchCreate(
   const body = parseBody(ctx, batchCreateBodySchema, req.body);
   if (!body.ok) return body.response;
   const { inputs } = body.value;
-  if (inputs.length > MAX_BATCH_INPUTS) {
-    return ctx.errors.response(
-      400,
-      'VALIDATION_ERROR',
-      `Batch input is limited to ${MAX_BATCH_INPUTS} inputs; got ${inputs.length}.`,
-    );
-  }
+  const overCap = tooManyInputs(ctx, inputs);
+  if (overCap) return overCap;
   const traces = inputs.map((input) => input.objectWriteTraceId);
   const multiStatus =
     traces.every((trace) => trace !== undefined && trace !== '') && new Set(traces).size === traces.length;

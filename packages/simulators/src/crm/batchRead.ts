@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { SimRequest, SimResponse } from '../http/exchange.ts';
-import { MAX_BATCH_INPUTS } from './batchUpsert.ts';
+import { tooManyInputs } from './batchUpsert.ts';
 import { DEFAULT_RETURNED_PROPERTIES, type ObjectType, SINGULAR } from './objectTypes.ts';
 import { type CrmContext, parseBody, toApiObject } from './requests.ts';
 
@@ -22,13 +22,8 @@ export function batchRead(ctx: CrmContext, type: ObjectType, req: SimRequest): S
   const body = parseBody(ctx, batchReadBodySchema, req.body);
   if (!body.ok) return body.response;
   const { idProperty, inputs, properties } = body.value;
-  if (inputs.length > MAX_BATCH_INPUTS) {
-    return ctx.errors.response(
-      400,
-      'VALIDATION_ERROR',
-      `Batch input is limited to ${MAX_BATCH_INPUTS} inputs; got ${inputs.length}.`,
-    );
-  }
+  const overCap = tooManyInputs(ctx, inputs);
+  if (overCap) return overCap;
   const byRecordId = idProperty === undefined || idProperty === 'hs_object_id';
   if (!byRecordId && !ctx.store.isUnique(type, idProperty)) {
     return ctx.errors.response(

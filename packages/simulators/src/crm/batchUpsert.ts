@@ -12,6 +12,16 @@ import { type CrmContext, parseBody, propertiesSchema, toApiObject } from './req
 
 export const MAX_BATCH_INPUTS = 100;
 
+/** HubSpot's answer to a batch of more than 100 inputs: a 400 for the whole batch. */
+export function tooManyInputs(ctx: CrmContext, inputs: readonly unknown[]): SimResponse | undefined {
+  if (inputs.length <= MAX_BATCH_INPUTS) return undefined;
+  return ctx.errors.response(
+    400,
+    'VALIDATION_ERROR',
+    `Batch input is limited to ${MAX_BATCH_INPUTS} inputs; got ${inputs.length}.`,
+  );
+}
+
 const batchUpsertBodySchema = z.object({
   inputs: z.array(
     z.object({
@@ -33,13 +43,8 @@ export function batchUpsert(ctx: CrmContext, type: ObjectType, req: SimRequest):
   const body = parseBody(ctx, batchUpsertBodySchema, req.body);
   if (!body.ok) return body.response;
   const { inputs } = body.value;
-  if (inputs.length > MAX_BATCH_INPUTS) {
-    return ctx.errors.response(
-      400,
-      'VALIDATION_ERROR',
-      `Batch input is limited to ${MAX_BATCH_INPUTS} inputs; got ${inputs.length}.`,
-    );
-  }
+  const overCap = tooManyInputs(ctx, inputs);
+  if (overCap) return overCap;
   const notUnique = inputs.find((input) => !ctx.store.isUnique(type, input.idProperty));
   if (notUnique) {
     return ctx.errors.response(
